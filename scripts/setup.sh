@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Prepares a fresh Debian/Node 20 machine (or an existing checkout) for the demo and the tests.
+# Every step is skipped when already done, so running it again costs a few seconds.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+log() { printf '[setup] %s\n' "$*"; }
+
+# --- system packages: installed only when the command they provide is missing ---
+declare -A package_for_command=(
+  [gcc]=gcc
+  [make]=make
+  [prometheus]=prometheus
+  [promtool]=prometheus
+  [unzip]=unzip
+)
+missing_packages=()
+for command_name in "${!package_for_command[@]}"; do
+  if ! command -v "$command_name" >/dev/null 2>&1; then
+    missing_packages+=("${package_for_command[$command_name]}")
+  fi
+done
+if [ "${#missing_packages[@]}" -gt 0 ]; then
+  mapfile -t missing_packages < <(printf '%s\n' "${missing_packages[@]}" | sort -u)
+  log "installing system packages: ${missing_packages[*]}"
+  as_root=()
+  if [ "$(id -u)" -ne 0 ]; then
+    command -v sudo >/dev/null 2>&1 || { log "need root or sudo to install: ${missing_packages[*]}"; exit 1; }
+    as_root=(sudo)
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  "${as_root[@]}" apt-get update -qq
+  "${as_root[@]}" apt-get install -y -qq --no-install-recommends "${missing_packages[@]}" >/dev/null
+fi
+
+# --- node modules: `npm ci` whenever package-lock.json changed since the last install ---
+lock_hash=$(sha256sum package-lock.json | cut -d' ' -f1)
+stamp=node_modules/.streamops-lock-hash
+if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$lock_hash" ]; then
+  log "npm ci"
+  npm ci --no-audit --no-fund --loglevel=error
+  echo "$lock_hash" >"$stamp"
+fi
+
+# --- the Kafka-protocol test broker (cached; rebuilt only when its sources change) ---
+if [ -x tools/test-broker/build.sh ]; then
+  tools/test-broker/build.sh
+fi
+log "ready"
