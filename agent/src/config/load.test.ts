@@ -1,0 +1,173 @@
+import { ConfigError, agentHelpText, helpRequested, loadAgentConfig } from './load';
+
+function fromYaml(yaml: string, extra: { argv?: string[]; env?: Record<string, string> } = {}) {
+  return loadAgentConfig({
+    argv: ['--config', '/etc/streamops/agent.yaml', ...(extra.argv ?? [])],
+    env: extra.env ?? {},
+    readFile: () => yaml,
+  });
+}
+
+function errorOf(action: () => unknown): string {
+  try {
+    action();
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return (error as Error).message;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+const minimal = `
+clusters:
+  - name: prod
+    brokers: [kafka-0:9092, kafka-1:9092]
+`;
+
+describe('loadAgentConfig', () => {
+  it('fills defaults for a minimal file', () => {
+    const config = fromYaml(minimal);
+    expect(config.clusters).toEqual([
+      {
+        name: 'prod',
+        brokers: ['kafka-0:9092', 'kafka-1:9092'],
+        clientId: 'streamops-agent',
+        groups: { allow: ['.*'], deny: [] },
+        topics: { allow: ['.*'], deny: [] },
+      },
+    ]);
+    expect(config.collection).toEqual({
+      intervalSeconds: 15,
+      granularity: 'partition',
+      requestTimeoutMs: 10_000,
+      concurrency: 8,
+    });
+    expect(config.server).toEqual({ host: '0.0.0.0', port: 9308 });
+    expect(config.evaluation.thresholds.default).toEqual({ warnSeconds: 60, errSeconds: 300 });
+    expect(config.compatibility.kafkaLagExporter).toBe(false);
+  });
+
+  it('accepts several clusters with SASL and TLS given by reference', () => {
+    const config = fromYaml(`
+clusters:
+  - name: a
+    brokers: [a:9092]
+    sasl: { mechanism: scram-sha-512, username: { env: KAFKA_USER }, password: { file: /run/secrets/pw } }
+    tls: { ca: { file: /run/secrets/ca.pem } }
+  - name: b
+    brokers: [b:9093]
+    groups: { deny: ['^console-consumer-'] }
+`);
+    expect(config.clusters.map((cluster) => cluster.name)).toEqual(['a', 'b']);
+    expect(config.clusters[0]?.tls).toEqual({
+      enabled: true,
+      rejectUnauthorized: true,
+      ca: { file: '/run/secrets/ca.pem' },
+    });
+    expect(config.clusters[1]?.groups).toEqual({ allow: ['.*'], deny: ['^console-consumer-'] });
+  });
+
+  it('lets environment variables override the file and flags override both', () => {
+    const env = { STREAMOPS_PORT: '9000', STREAMOPS_INTERVAL_SECONDS: '5' };
+    expect(fromYaml(minimal, { env }).server.port).toBe(9000);
+    expect(fromYaml(minimal, { env, argv: ['--port', '9100'] }).server.port).toBe(9100);
+    expect(fromYaml(minimal, { env }).collection.intervalSeconds).toBe(5);
+  });
+
+  it('builds a single cluster from --brokers or KAFKA_BROKERS without a file', () => {
+    const fromFlag = loadAgentConfig({ argv: ['--brokers', '127.0.0.1:1, 127.0.0.1:2'], env: {} });
+    expect(fromFlag.clusters[0]).toMatchObject({ name: 'default', brokers: ['127.0.0.1:1', '127.0.0.1:2'] });
+    const fromEnv = loadAgentConfig({ env: { KAFKA_BROKERS: 'k:9092', STREAMOPS_CLUSTER_NAME: 'local' } });
+    expect(fromEnv.clusters[0]).toMatchObject({ name: 'local', brokers: ['k:9092'] });
+    const both = loadAgentConfig({ env: { KAFKA_BROKERS: 'generic:1', STREAMOPS_BROKERS: 'specific:2' } });
+    expect(both.clusters[0]?.brokers).toEqual(['specific:2']);
+  });
+
+  it('keeps the file cluster settings when --brokers replaces its addresses', () => {
+    const config = fromYaml(minimal, { argv: ['--brokers', 'other:9092'] });
+    expect(config.clusters[0]).toMatchObject({ name: 'prod', brokers: ['other:9092'] });
+  });
+
+  it('names an unknown key and where it is', () => {
+    const message = errorOf(() => fromYaml(`${minimal}    bootstrap: x\n`));
+    expect(message).toContain("clusters.0: Unrecognized key(s) in object: 'bootstrap'");
+    expect(message).toContain('/etc/streamops/agent.yaml');
+  });
+
+  it('names a bad regex', () => {
+    const message = errorOf(() => fromYaml(`${minimal}    groups: { allow: ['(unclosed'] }\n`));
+    expect(message).toMatch(/clusters\.0\.groups\.allow\.0: invalid regular expression "\(unclosed"/);
+  });
+
+  it('reports missing brokers', () => {
+    expect(errorOf(() => fromYaml('clusters:\n  - name: x\n    brokers: []\n'))).toContain(
+      'clusters.0.brokers: at least one broker address is required',
+    );
+    expect(errorOf(() => fromYaml('clusters:\n  - name: x\n'))).toContain('clusters.0.brokers: Required');
+    expect(errorOf(() => loadAgentConfig({ env: {} }))).toContain('no cluster configured');
+  });
+
+  it('rejects a broker address without a port', () => {
+    expect(errorOf(() => loadAgentConfig({ argv: ['--brokers', 'kafka'] }))).toContain(
+      'clusters.0.brokers.0: a broker address is host:port',
+    );
+  });
+
+  it('refuses inline secrets', () => {
+    const message = errorOf(() =>
+      fromYaml(`${minimal}    sasl: { mechanism: plain, username: { env: U }, password: hunter2 }\n`),
+    );
+    expect(message).toContain('clusters.0.sasl.password: secrets are given by reference only');
+    expect(message).not.toContain('hunter2');
+  });
+
+  it('rejects per-group thresholds where err is below warn', () => {
+    const message = errorOf(() =>
+      fromYaml(
+        `${minimal}evaluation:\n  thresholds:\n    groups: [{ group: '^etl-', warnSeconds: 60, errSeconds: 30 }]\n`,
+      ),
+    );
+    expect(message).toContain('evaluation.thresholds.groups.0: errSeconds must be at least warnSeconds');
+  });
+
+  it('reports unreadable files, invalid YAML and non-mapping documents', () => {
+    expect(
+      errorOf(() =>
+        loadAgentConfig({
+          argv: ['--config', '/nope.yaml'],
+          readFile: () => {
+            throw new Error('ENOENT: no such file');
+          },
+        }),
+      ),
+    ).toBe('cannot read config file /nope.yaml: ENOENT: no such file');
+    expect(errorOf(() => fromYaml('clusters: [unclosed'))).toContain('is not valid YAML');
+    expect(errorOf(() => fromYaml('- a\n- b\n'))).toContain('the top level must be a mapping');
+  });
+
+  it('rejects unknown flags, non-numeric numbers and ambiguous overrides', () => {
+    expect(errorOf(() => loadAgentConfig({ argv: ['--prot', '1'] }))).toContain("Unknown option '--prot'");
+    expect(errorOf(() => fromYaml(minimal, { argv: ['--port', 'abc'] }))).toBe(
+      'port must be a number, got "abc"',
+    );
+    expect(errorOf(() => fromYaml(minimal, { argv: ['--port', '70000'] }))).toContain('server.port');
+    expect(
+      errorOf(() =>
+        fromYaml('clusters:\n  - { name: a, brokers: [a:1] }\n  - { name: b, brokers: [b:1] }\n', {
+          argv: ['--brokers', 'c:1'],
+        }),
+      ),
+    ).toContain('cannot be used when the file defines several clusters');
+    expect(errorOf(() => fromYaml(minimal, { argv: ['--granularity', 'member'] }))).toContain(
+      'collection.granularity',
+    );
+  });
+
+  it('documents every flag and variable in the help text', () => {
+    expect(helpRequested(['--help'])).toBe(true);
+    expect(helpRequested([])).toBe(false);
+    const help = agentHelpText();
+    for (const text of ['--config', '--brokers', 'KAFKA_BROKERS', 'STREAMOPS_PORT'])
+      expect(help).toContain(text);
+  });
+});

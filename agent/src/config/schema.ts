@@ -1,0 +1,128 @@
+import { z } from 'zod';
+
+/** A secret is never written in the config itself: it names an environment variable or a file. */
+const secretReference = z.union(
+  [z.object({ env: z.string().min(1) }).strict(), z.object({ file: z.string().min(1) }).strict()],
+  {
+    errorMap: () => ({
+      message: 'secrets are given by reference only: { env: VAR_NAME } or { file: /path/to/secret }',
+    }),
+  },
+);
+
+const regexString = z.string().superRefine((source, context) => {
+  try {
+    new RegExp(source);
+  } catch (error) {
+    context.addIssue({
+      code: z.ZodIssueCode.custom,
+      message: `invalid regular expression ${JSON.stringify(source)}: ${(error as Error).message}`,
+    });
+  }
+});
+
+const nameFilter = z
+  .object({
+    allow: z.array(regexString).default(['.*']),
+    deny: z.array(regexString).default([]),
+  })
+  .strict()
+  .default({});
+
+const brokerAddress = z
+  .string()
+  .regex(/^[^\s:,]+:\d{1,5}$/, 'a broker address is host:port, for example kafka-0.kafka:9092');
+
+const saslSchema = z
+  .object({
+    mechanism: z.enum(['plain', 'scram-sha-256', 'scram-sha-512']),
+    username: secretReference,
+    password: secretReference,
+  })
+  .strict();
+
+const tlsSchema = z
+  .object({
+    enabled: z.boolean().default(true),
+    rejectUnauthorized: z.boolean().default(true),
+    ca: secretReference.optional(),
+    cert: secretReference.optional(),
+    key: secretReference.optional(),
+  })
+  .strict();
+
+const thresholdSchema = z
+  .object({
+    warnSeconds: z.number().positive(),
+    errSeconds: z.number().positive(),
+  })
+  .strict()
+  .refine((threshold) => threshold.errSeconds >= threshold.warnSeconds, {
+    message: 'errSeconds must be at least warnSeconds',
+  });
+
+const groupThresholdSchema = z
+  .object({ group: regexString, warnSeconds: z.number().positive(), errSeconds: z.number().positive() })
+  .strict()
+  .refine((threshold) => threshold.errSeconds >= threshold.warnSeconds, {
+    message: 'errSeconds must be at least warnSeconds',
+  });
+
+const clusterSchema = z
+  .object({
+    name: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'a cluster name uses letters, digits, ".", "_" and "-" only'),
+    brokers: z.array(brokerAddress).min(1, 'at least one broker address is required'),
+    clientId: z.string().min(1).default('streamops-agent'),
+    sasl: saslSchema.optional(),
+    tls: tlsSchema.optional(),
+    groups: nameFilter,
+    topics: nameFilter,
+  })
+  .strict();
+
+/** The agent configuration file, after defaults. */
+export const agentConfigSchema = z
+  .object({
+    clusters: z.array(clusterSchema).min(1, 'at least one cluster is required'),
+    collection: z
+      .object({
+        intervalSeconds: z.number().min(1).max(3600).default(15),
+        granularity: z.enum(['partition', 'topic']).default('partition'),
+        requestTimeoutMs: z.number().int().min(100).default(10_000),
+        concurrency: z.number().int().min(1).max(64).default(8),
+      })
+      .strict()
+      .default({}),
+    evaluation: z
+      .object({
+        windowSize: z.number().int().min(2).max(100).default(10),
+        thresholds: z
+          .object({
+            default: thresholdSchema.default({ warnSeconds: 60, errSeconds: 300 }),
+            groups: z.array(groupThresholdSchema).default([]),
+          })
+          .strict()
+          .default({}),
+      })
+      .strict()
+      .default({}),
+    server: z
+      .object({
+        host: z.string().default('0.0.0.0'),
+        port: z.number().int().min(0).max(65535).default(9308),
+      })
+      .strict()
+      .default({}),
+    compatibility: z
+      .object({ kafkaLagExporter: z.boolean().default(false) })
+      .strict()
+      .default({}),
+  })
+  .strict();
+
+/** Validated agent configuration. */
+export type AgentConfig = z.infer<typeof agentConfigSchema>;
+/** One cluster's connection and filter settings. */
+export type ClusterConfig = AgentConfig['clusters'][number];
+/** A reference to a secret held in an environment variable or a file. */
+export type SecretReference = z.infer<typeof secretReference>;
