@@ -32,5 +32,6 @@ module.exports = {
   projects: [
     project('sdk', ['<rootDir>/sdk/src/**/*.test.ts']),
     project('agent', ['<rootDir>/agent/src/**/*.test.ts']),
+    project('integration', ['<rootDir>/test/**/*.test.ts']),
   ],
 };

@@ -3,4 +3,9 @@
  *
  * Public API. Everything not exported here is internal and may change.
  */
+export {
+  agentMetricCatalogue,
+  agentLagMetrics,
+  kafkaLagExporterCompatibilityMetrics,
+} from './metrics/catalogue';
 export { partitionLag, type PartitionLag, type PartitionOffsets } from './lag/partition-lag';

@@ -1,0 +1,243 @@
+import { type MetricDefinition } from '@streamops/sdk';
+
+const component = 'agent';
+const groupLabels = ['cluster', 'group'] as const;
+const topicLabels = ['cluster', 'group', 'topic'] as const;
+const partitionLabels = ['cluster', 'group', 'topic', 'partition'] as const;
+
+/**
+ * Every metric the agent exports for consumer lag and its own health.
+ * Lag series never carry member or host labels: member details are in
+ * streamops_consumergroup_member_info only.
+ */
+export const agentLagMetrics = {
+  partitionLagMessages: {
+    name: 'streamops_consumergroup_partition_lag_messages',
+    type: 'gauge',
+    unit: 'messages',
+    labels: partitionLabels,
+    help: 'Messages between the group committed offset and the log end offset of a partition (granularity partition only). Partitions without a commit have no sample.',
+    component,
+  },
+  topicLagMessages: {
+    name: 'streamops_consumergroup_topic_lag_messages',
+    type: 'gauge',
+    unit: 'messages',
+    labels: topicLabels,
+    help: 'Sum of the partition lags of a group on a topic.',
+    component,
+  },
+  groupLagMessages: {
+    name: 'streamops_consumergroup_lag_messages',
+    type: 'gauge',
+    unit: 'messages',
+    labels: groupLabels,
+    help: 'Sum of the partition lags of a group over all its topics.',
+    component,
+  },
+  partitionLagSeconds: {
+    name: 'streamops_consumergroup_partition_lag_seconds',
+    type: 'gauge',
+    unit: 'seconds',
+    labels: partitionLabels,
+    help: 'Age of the oldest unconsumed record of a partition: now minus the timestamp of the record at the committed offset, 0 when caught up (granularity partition only).',
+    component,
+  },
+  topicLagSeconds: {
+    name: 'streamops_consumergroup_topic_lag_seconds',
+    type: 'gauge',
+    unit: 'seconds',
+    labels: topicLabels,
+    help: 'Largest partition time lag of a group on a topic.',
+    component,
+  },
+  groupLagSeconds: {
+    name: 'streamops_consumergroup_lag_seconds',
+    type: 'gauge',
+    unit: 'seconds',
+    labels: groupLabels,
+    help: 'Largest partition time lag of a group.',
+    component,
+  },
+  topicLagVelocity: {
+    name: 'streamops_consumergroup_topic_lag_velocity_messages_per_second',
+    type: 'gauge',
+    unit: 'messages per second',
+    labels: topicLabels,
+    help: 'Rate of change of the topic lag: positive while lag grows, negative while it drains.',
+    component,
+  },
+  topicTimeToDrain: {
+    name: 'streamops_consumergroup_topic_time_to_drain_seconds',
+    type: 'gauge',
+    unit: 'seconds',
+    labels: topicLabels,
+    help: 'Time to consume the current topic lag at the current consume and produce rates; +Inf when the lag is not shrinking, 0 when there is none.',
+    component,
+  },
+  topicRetentionRisk: {
+    name: 'streamops_consumergroup_topic_retention_risk_ratio',
+    type: 'gauge',
+    unit: 'ratio',
+    labels: topicLabels,
+    help: 'Largest partition lag divided by the records the partition holds (log end minus log start); at 1 the next retention pass deletes unread records.',
+    component,
+  },
+  groupStatus: {
+    name: 'streamops_consumergroup_status_code',
+    type: 'gauge',
+    unit: '1',
+    labels: groupLabels,
+    help: 'Burrow-compatible group status from the commit window: 0 NOTFOUND, 1 OK, 2 WARN, 3 ERR.',
+    component,
+  },
+  partitionStatus: {
+    name: 'streamops_consumergroup_partition_status_code',
+    type: 'gauge',
+    unit: '1',
+    labels: partitionLabels,
+    help: 'Burrow-compatible partition status: 1 OK, 2 WARN, 3 STOP, 4 STALL, 5 REWIND (granularity partition only).',
+    component,
+  },
+  groupThresholdStatus: {
+    name: 'streamops_consumergroup_threshold_status_code',
+    type: 'gauge',
+    unit: '1',
+    labels: groupLabels,
+    help: 'Status from the group time lag against its configured thresholds: 1 OK, 2 WARN, 3 ERR.',
+    component,
+  },
+  groupInfo: {
+    name: 'streamops_consumergroup_info',
+    type: 'gauge',
+    unit: '1',
+    labels: ['cluster', 'group', 'state', 'protocol_type'],
+    help: 'Always 1; carries the group state (Stable, Empty, PreparingRebalance, CompletingRebalance, Dead) and protocol type.',
+    component,
+  },
+  groupMembers: {
+    name: 'streamops_consumergroup_members',
+    type: 'gauge',
+    unit: '1',
+    labels: groupLabels,
+    help: 'Number of members in the group.',
+    component,
+  },
+  memberInfo: {
+    name: 'streamops_consumergroup_member_info',
+    type: 'gauge',
+    unit: '1',
+    labels: ['cluster', 'group', 'member_id', 'client_id', 'host'],
+    help: 'Always 1 per group member; the only series with member labels. Join with group series on cluster and group.',
+    component,
+  },
+  memberAssignedPartitions: {
+    name: 'streamops_consumergroup_member_assigned_partitions',
+    type: 'gauge',
+    unit: '1',
+    labels: ['cluster', 'group', 'member_id'],
+    help: 'Partitions assigned to a group member.',
+    component,
+  },
+  partitionCommittedOffset: {
+    name: 'streamops_consumergroup_partition_committed_offset',
+    type: 'gauge',
+    unit: '1',
+    labels: partitionLabels,
+    help: 'Committed offset of a group on a partition (granularity partition only).',
+    component,
+  },
+  partitionLogEndOffset: {
+    name: 'streamops_topic_partition_log_end_offset',
+    type: 'gauge',
+    unit: '1',
+    labels: ['cluster', 'topic', 'partition'],
+    help: 'Log end offset (high watermark) of a partition consumed by at least one collected group.',
+    component,
+  },
+  partitionLogStartOffset: {
+    name: 'streamops_topic_partition_log_start_offset',
+    type: 'gauge',
+    unit: '1',
+    labels: ['cluster', 'topic', 'partition'],
+    help: 'First offset still held by a partition consumed by at least one collected group.',
+    component,
+  },
+  collectorUp: {
+    name: 'streamops_collector_up',
+    type: 'gauge',
+    unit: '1',
+    labels: ['cluster'],
+    help: '1 when the last collection cycle of the cluster succeeded, 0 when it failed; lag series then come from the last good cycle.',
+    component,
+  },
+  collectorLastSuccess: {
+    name: 'streamops_collector_last_success_timestamp_seconds',
+    type: 'gauge',
+    unit: 'seconds',
+    labels: ['cluster'],
+    help: 'Unix time of the last successful collection cycle; 0 before the first one.',
+    component,
+  },
+  collectorCycleDuration: {
+    name: 'streamops_collector_cycle_duration_seconds',
+    type: 'gauge',
+    unit: 'seconds',
+    labels: ['cluster'],
+    help: 'Duration of the last completed collection cycle.',
+    component,
+  },
+  collectorCycles: {
+    name: 'streamops_collector_cycles_total',
+    type: 'counter',
+    unit: '1',
+    labels: ['cluster', 'result'],
+    help: 'Collection cycles by result (success or error).',
+    component,
+  },
+  collectorGroups: {
+    name: 'streamops_collector_groups',
+    type: 'gauge',
+    unit: '1',
+    labels: ['cluster'],
+    help: 'Consumer groups reported after allow and deny filters.',
+    component,
+  },
+} as const satisfies Record<string, MetricDefinition>;
+
+/**
+ * Series named like kafka-lag-exporter's, so existing dashboards keep working.
+ * Off by default (compatibility.kafkaLagExporter).
+ */
+export const kafkaLagExporterCompatibilityMetrics = {
+  partitionLag: {
+    name: 'kafka_consumergroup_group_lag',
+    type: 'gauge',
+    unit: 'messages',
+    labels: ['cluster_name', 'group', 'topic', 'partition'],
+    help: 'kafka-lag-exporter compatible: group offset lag of a partition.',
+    component: 'agent (kafka-lag-exporter compatibility)',
+  },
+  partitionLagSeconds: {
+    name: 'kafka_consumergroup_group_lag_seconds',
+    type: 'gauge',
+    unit: 'seconds',
+    labels: ['cluster_name', 'group', 'topic', 'partition'],
+    help: 'kafka-lag-exporter compatible: group time lag of a partition.',
+    component: 'agent (kafka-lag-exporter compatibility)',
+  },
+  groupMaxLagSeconds: {
+    name: 'kafka_consumergroup_group_max_lag_seconds',
+    type: 'gauge',
+    unit: 'seconds',
+    labels: ['cluster_name', 'group'],
+    help: 'kafka-lag-exporter compatible: largest time lag of a group.',
+    component: 'agent (kafka-lag-exporter compatibility)',
+  },
+} as const satisfies Record<string, MetricDefinition>;
+
+/** All agent metric definitions, for documentation and checks. */
+export const agentMetricCatalogue: readonly MetricDefinition[] = [
+  ...Object.values(agentLagMetrics),
+  ...Object.values(kafkaLagExporterCompatibilityMetrics),
+];
