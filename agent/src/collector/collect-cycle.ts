@@ -1,0 +1,124 @@
+import {
+  partitionKey,
+  type CommittedOffset,
+  type GroupDescription,
+  type PartitionOffset,
+  type PartitionWatermarks,
+} from '../protocol/cluster-state';
+import { type ClusterSource } from './cluster-source';
+import { mapWithConcurrency } from './concurrency';
+
+/** A group with its committed offsets, as read in one cycle. */
+export interface ObservedGroup {
+  readonly description: GroupDescription;
+  readonly commits: readonly CommittedOffset[];
+}
+
+/** Everything read from one cluster in one collection cycle. */
+export interface ClusterObservation {
+  readonly observedAtMs: number;
+  readonly groups: readonly ObservedGroup[];
+  readonly watermarks: readonly PartitionWatermarks[];
+  /** Timestamp (ms) of the record at each group's committed offset, keyed by {@link recordKey}. */
+  readonly recordTimestamps: ReadonlyMap<string, number>;
+}
+
+/** Settings of one collection cycle. */
+export interface CollectCycleOptions {
+  readonly includeGroup: (group: string) => boolean;
+  readonly includeTopic: (topic: string) => boolean;
+  readonly concurrency: number;
+  readonly nowMs: () => number;
+}
+
+/** Key of the record at an offset; records are immutable, so timestamps are cached by it. */
+export function recordKey(topic: string, partition: number, offset: number): string {
+  return `${partitionKey(topic, partition)}\u0000${offset}`;
+}
+
+// Only consumer groups have committed offsets and a decodable assignment; an empty
+// protocol type is what a group that only commits offsets (no membership) reports.
+const lagProtocolTypes = new Set(['consumer', '']);
+
+/** Splits positions into rounds that name each partition once, as one Fetch request requires. */
+export function roundsWithDistinctPartitions(positions: readonly PartitionOffset[]): PartitionOffset[][] {
+  const rounds: PartitionOffset[][] = [];
+  const roundKeys: Set<string>[] = [];
+  for (const position of positions) {
+    const key = partitionKey(position.topic, position.partition);
+    let index = roundKeys.findIndex((keys) => !keys.has(key));
+    if (index === -1) {
+      index = rounds.length;
+      rounds.push([]);
+      roundKeys.push(new Set());
+    }
+    rounds[index]?.push(position);
+    roundKeys[index]?.add(key);
+  }
+  return rounds;
+}
+
+/**
+ * Reads one cluster: groups, their descriptions and commits, the watermarks of every
+ * committed partition, and the timestamps of the records at committed offsets where the
+ * group is behind. Timestamps come from `timestampCache` when the offset was read
+ * before; the cache is pruned to what this cycle used. Any failure rejects the cycle, so
+ * a snapshot is always whole.
+ */
+export async function collectCycle(
+  source: ClusterSource,
+  options: CollectCycleOptions,
+  timestampCache: Map<string, number>,
+): Promise<ClusterObservation> {
+  const listed = await source.listGroups();
+  const groupNames = listed
+    .filter((listing) => lagProtocolTypes.has(listing.protocolType) && options.includeGroup(listing.group))
+    .map((listing) => listing.group)
+    .sort();
+  const descriptions = await source.describeGroups(groupNames);
+  const commitLists = await mapWithConcurrency(descriptions, options.concurrency, (description) =>
+    source.fetchCommittedOffsets(description.group),
+  );
+  const groups: ObservedGroup[] = descriptions
+    .filter((description) => description.state !== 'Dead')
+    .map((description) => ({
+      description,
+      commits: (commitLists[descriptions.indexOf(description)] ?? []).filter((commit) =>
+        options.includeTopic(commit.topic),
+      ),
+    }));
+
+  const topics = new Set<string>();
+  for (const group of groups) for (const commit of group.commits) topics.add(commit.topic);
+  const watermarks = await source.fetchWatermarks([...topics].sort());
+  const endByPartition = new Map(
+    watermarks.map((mark) => [partitionKey(mark.topic, mark.partition), mark.logEndOffset]),
+  );
+
+  const wanted = new Map<string, PartitionOffset>();
+  for (const group of groups) {
+    for (const { topic, partition, offset } of group.commits) {
+      const end = endByPartition.get(partitionKey(topic, partition));
+      if (offset === null || end === undefined || offset >= end) continue;
+      wanted.set(recordKey(topic, partition, offset), { topic, partition, offset });
+    }
+  }
+  const recordTimestamps = new Map<string, number>();
+  const missing: PartitionOffset[] = [];
+  for (const [key, position] of wanted) {
+    const cached = timestampCache.get(key);
+    if (cached === undefined) missing.push(position);
+    else recordTimestamps.set(key, cached);
+  }
+  for (const round of roundsWithDistinctPartitions(missing)) {
+    const fetched = await source.fetchRecordTimestamps(round);
+    for (const { topic, partition, offset } of round) {
+      const timestamp = fetched.get(partitionKey(topic, partition));
+      if (timestamp !== undefined) recordTimestamps.set(recordKey(topic, partition, offset), timestamp);
+    }
+  }
+  timestampCache.clear();
+  for (const [key, timestamp] of recordTimestamps) timestampCache.set(key, timestamp);
+
+  return { observedAtMs: options.nowMs(), groups, watermarks, recordTimestamps };
+}

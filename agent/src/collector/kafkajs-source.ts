@@ -1,0 +1,286 @@
+import { AssignerProtocol, Kafka, logLevel, type Admin, type KafkaConfig, type SASLOptions } from 'kafkajs';
+import { type ClusterConfig } from '../config/schema';
+import { resolveSecret } from '../config/secrets';
+import {
+  partitionKey,
+  type CommittedOffset,
+  type GroupDescription,
+  type GroupListing,
+  type PartitionOffset,
+  type PartitionWatermarks,
+} from '../protocol/cluster-state';
+import { type ClusterSource } from './cluster-source';
+
+/**
+ * The parts of kafkajs's internal Cluster used for batched ListOffsets and one-record
+ * fetches; the public Admin API has neither. Typed here so the dependency is explicit.
+ */
+interface KafkajsBroker {
+  fetch(request: {
+    replicaId?: number;
+    isolationLevel: number;
+    maxWaitTime: number;
+    minBytes: number;
+    maxBytes: number;
+    topics: { topic: string; partitions: { partition: number; fetchOffset: string; maxBytes: number }[] }[];
+  }): Promise<{
+    responses: {
+      topicName: string;
+      partitions: {
+        partition: number;
+        errorCode: number;
+        messages: { offset: string; timestamp: string }[];
+      }[];
+    }[];
+  }>;
+}
+interface KafkajsCluster {
+  connect(): Promise<void>;
+  disconnect(): Promise<void>;
+  addMultipleTargetTopics(topics: string[]): Promise<void>;
+  refreshMetadataIfNecessary(): Promise<void>;
+  findLeaderForPartitions(topic: string, partitions: number[]): Record<string, number[]>;
+  findTopicPartitionMetadata(topic: string): { partitionId: number }[];
+  findBroker(options: { nodeId: string }): Promise<KafkajsBroker>;
+  fetchTopicsOffset(
+    topics: { topic: string; partitions: { partition: number }[]; fromBeginning: boolean }[],
+  ): Promise<{ topic: string; partitions: { partition: number; offset: string }[] }[]>;
+}
+type CreateCluster = (options: { metadataMaxAge: number; allowAutoTopicCreation: boolean }) => KafkajsCluster;
+
+const READ_COMMITTED = 1;
+const RECORD_FETCH_MAX_BYTES_PER_PARTITION = 64 * 1024;
+
+function internalClusterFactory(kafka: Kafka): CreateCluster {
+  const symbol = Object.getOwnPropertySymbols(kafka).find(
+    (candidate) => candidate.description === 'private:Kafka:createCluster',
+  );
+  const factory = symbol === undefined ? undefined : (kafka as unknown as Record<symbol, unknown>)[symbol];
+  if (typeof factory !== 'function') {
+    throw new Error('this kafkajs version has no internal cluster factory; streamops supports kafkajs 2.x');
+  }
+  return factory as CreateCluster;
+}
+
+/** Builds the kafkajs client configuration, resolving secret references now. */
+export function kafkajsConfig(cluster: ClusterConfig, requestTimeoutMs: number): KafkaConfig {
+  const config: KafkaConfig = {
+    clientId: cluster.clientId,
+    brokers: [...cluster.brokers],
+    requestTimeout: requestTimeoutMs,
+    connectionTimeout: Math.min(requestTimeoutMs, 5_000),
+    // The collector retries on its next cycle; long client-side retry chains would only delay the error.
+    retry: { retries: 1, initialRetryTime: 100, maxRetryTime: 1_000 },
+    logLevel: logLevel.NOTHING,
+  };
+  if (cluster.sasl) {
+    const key = `clusters.${cluster.name}.sasl`;
+    config.sasl = {
+      mechanism: cluster.sasl.mechanism,
+      username: resolveSecret(cluster.sasl.username, `${key}.username`),
+      password: resolveSecret(cluster.sasl.password, `${key}.password`),
+    } as SASLOptions;
+  }
+  if (cluster.tls?.enabled) {
+    const key = `clusters.${cluster.name}.tls`;
+    const { ca, cert, key: privateKey, rejectUnauthorized } = cluster.tls;
+    config.ssl = {
+      rejectUnauthorized,
+      ...(ca ? { ca: [resolveSecret(ca, `${key}.ca`)] } : {}),
+      ...(cert ? { cert: resolveSecret(cert, `${key}.cert`) } : {}),
+      ...(privateKey ? { key: resolveSecret(privateKey, `${key}.key`) } : {}),
+    };
+  }
+  return config;
+}
+
+function groupBy<T>(items: readonly T[], keyOf: (item: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const item of items) {
+    const key = keyOf(item);
+    const list = groups.get(key);
+    if (list) list.push(item);
+    else groups.set(key, [item]);
+  }
+  return groups;
+}
+
+function decodeAssignment(raw: Buffer): GroupDescription['members'][number]['assignment'] {
+  if (raw.length === 0) return [];
+  try {
+    const decoded = AssignerProtocol.MemberAssignment.decode(raw);
+    if (!decoded) return [];
+    return Object.entries(decoded.assignment).map(([topic, partitions]) => ({ topic, partitions }));
+  } catch {
+    // A group using a non-consumer protocol (Connect, a custom assignor) has its own format.
+    return [];
+  }
+}
+
+/** {@link ClusterSource} over kafkajs: admin for groups and commits, the cluster for offsets and fetches. */
+export class KafkajsClusterSource implements ClusterSource {
+  private readonly admin: Admin;
+  private readonly createCluster: () => KafkajsCluster;
+  private cluster: KafkajsCluster;
+  private readonly targetTopics = new Set<string>();
+  private connected: Promise<void> | null = null;
+
+  constructor(config: KafkaConfig) {
+    const kafka = new Kafka(config);
+    this.admin = kafka.admin();
+    const factory = internalClusterFactory(kafka);
+    // Short metadata age: leader moves must be followed within a cycle or two.
+    this.createCluster = () => factory({ metadataMaxAge: 10_000, allowAutoTopicCreation: false });
+    this.cluster = this.createCluster();
+  }
+
+  private connect(): Promise<void> {
+    if (!this.connected) {
+      this.connected = Promise.all([this.admin.connect(), this.cluster.connect()]).then(
+        () => undefined,
+        (error: unknown) => {
+          this.connected = null;
+          throw error;
+        },
+      );
+    }
+    return this.connected;
+  }
+
+  async listGroups(): Promise<GroupListing[]> {
+    await this.connect();
+    const { groups } = await this.admin.listGroups();
+    return groups.map(({ groupId, protocolType }) => ({ group: groupId, protocolType }));
+  }
+
+  async describeGroups(groups: readonly string[]): Promise<GroupDescription[]> {
+    if (groups.length === 0) return [];
+    await this.connect();
+    const { groups: described } = await this.admin.describeGroups([...groups]);
+    return described.map((group) => ({
+      group: group.groupId,
+      state: group.state,
+      protocolType: group.protocolType,
+      members: group.members.map((member) => ({
+        memberId: member.memberId,
+        clientId: member.clientId,
+        clientHost: member.clientHost,
+        assignment: decodeAssignment(member.memberAssignment),
+      })),
+    }));
+  }
+
+  async fetchCommittedOffsets(group: string): Promise<CommittedOffset[]> {
+    await this.connect();
+    const topics = await this.admin.fetchOffsets({ groupId: group });
+    return topics.flatMap(({ topic, partitions }) =>
+      partitions.map(({ partition, offset }) => {
+        const value = Number(offset);
+        return { topic, partition, offset: value < 0 ? null : value };
+      }),
+    );
+  }
+
+  async fetchWatermarks(topics: readonly string[]): Promise<PartitionWatermarks[]> {
+    if (topics.length === 0) return [];
+    await this.connect();
+    const existing = new Set(await this.admin.listTopics());
+    // kafkajs keeps every target topic forever and fails each metadata refresh once one is
+    // deleted, so the internal cluster is replaced when a topic it tracks disappears.
+    if ([...this.targetTopics].some((topic) => !existing.has(topic))) await this.replaceCluster();
+    const wanted = topics.filter((topic) => existing.has(topic));
+    if (wanted.length === 0) return [];
+    await this.cluster.addMultipleTargetTopics(wanted);
+    for (const topic of wanted) this.targetTopics.add(topic);
+    await this.cluster.refreshMetadataIfNecessary();
+    const request = (fromBeginning: boolean) =>
+      this.cluster.fetchTopicsOffset(
+        wanted.map((topic) => ({ topic, partitions: this.partitionsOf(topic), fromBeginning })),
+      );
+    const [starts, ends] = await Promise.all([request(true), request(false)]);
+    const startByPartition = new Map<string, number>();
+    for (const { topic, partitions } of starts) {
+      for (const { partition, offset } of partitions) {
+        startByPartition.set(partitionKey(topic, partition), Number(offset));
+      }
+    }
+    return ends.flatMap(({ topic, partitions }) =>
+      partitions.map(({ partition, offset }) => ({
+        topic,
+        partition,
+        logStartOffset: startByPartition.get(partitionKey(topic, partition)) ?? 0,
+        logEndOffset: Number(offset),
+      })),
+    );
+  }
+
+  private async replaceCluster(): Promise<void> {
+    const previous = this.cluster;
+    this.cluster = this.createCluster();
+    this.targetTopics.clear();
+    await previous.disconnect().catch(() => undefined);
+    await this.cluster.connect();
+  }
+
+  private partitionsOf(topic: string): { partition: number }[] {
+    return this.cluster
+      .findTopicPartitionMetadata(topic)
+      .map(({ partitionId }) => ({ partition: partitionId }));
+  }
+
+  async fetchRecordTimestamps(positions: readonly PartitionOffset[]): Promise<Map<string, number>> {
+    const timestamps = new Map<string, number>();
+    if (positions.length === 0) return timestamps;
+    await this.connect();
+    const byLeader = new Map<string, PartitionOffset[]>();
+    for (const [topic, topicPositions] of groupBy(positions, (position) => position.topic)) {
+      const leaders = this.cluster.findLeaderForPartitions(
+        topic,
+        topicPositions.map((position) => position.partition),
+      );
+      for (const [nodeId, partitions] of Object.entries(leaders)) {
+        const list = byLeader.get(nodeId) ?? [];
+        list.push(...topicPositions.filter((position) => partitions.includes(position.partition)));
+        byLeader.set(nodeId, list);
+      }
+    }
+    const wanted = new Map(
+      positions.map((position) => [partitionKey(position.topic, position.partition), position.offset]),
+    );
+    await Promise.all(
+      [...byLeader].map(async ([nodeId, leaderPositions]) => {
+        const broker = await this.cluster.findBroker({ nodeId });
+        const response = await broker.fetch({
+          isolationLevel: READ_COMMITTED,
+          maxWaitTime: 0,
+          minBytes: 0,
+          maxBytes: RECORD_FETCH_MAX_BYTES_PER_PARTITION * leaderPositions.length,
+          topics: [...groupBy(leaderPositions, (position) => position.topic)].map(([topic, list]) => ({
+            topic,
+            partitions: list.map(({ partition, offset }) => ({
+              partition,
+              fetchOffset: String(offset),
+              maxBytes: RECORD_FETCH_MAX_BYTES_PER_PARTITION,
+            })),
+          })),
+        });
+        for (const { topicName, partitions } of response.responses) {
+          for (const { partition, errorCode, messages } of partitions) {
+            const key = partitionKey(topicName, partition);
+            const offset = wanted.get(key);
+            if (errorCode !== 0 || offset === undefined) continue;
+            // A fetch returns whole batches, so records before the wanted offset may come first.
+            const record = messages.find((message) => Number(message.offset) >= offset);
+            if (record) timestamps.set(key, Number(record.timestamp));
+          }
+        }
+      }),
+    );
+    return timestamps;
+  }
+
+  async close(): Promise<void> {
+    this.connected = null;
+    await Promise.allSettled([this.admin.disconnect(), this.cluster.disconnect()]);
+  }
+}
