@@ -1,0 +1,138 @@
+import express, { type Express, type Request, type Response } from 'express';
+import { expositionContentType, type ExpositionFormat } from '../prometheus/exposition';
+import { type ClusterLagSnapshot } from '../protocol/lag-snapshot';
+
+/** What the HTTP layer reads. It never calls Kafka: everything comes from the last cycle. */
+export interface AgentReadModel {
+  snapshots(): readonly ClusterLagSnapshot[];
+  /** Rendered exposition of the last cycle (cached by the implementation). */
+  metrics(format: ExpositionFormat): string;
+}
+
+// JSON has no infinities; time to drain is +Inf while lag grows, so it is sent as a string.
+function jsonReplacer(_key: string, value: unknown): unknown {
+  if (value === Number.POSITIVE_INFINITY) return '+Inf';
+  if (value === Number.NEGATIVE_INFINITY) return '-Inf';
+  return value;
+}
+
+function sendJson(response: Response, status: number, body: unknown): void {
+  response.status(status).type('application/json').send(JSON.stringify(body, jsonReplacer));
+}
+
+function notFound(response: Response, message: string): void {
+  sendJson(response, 404, { error: 'not_found', message });
+}
+
+function wantsOpenMetrics(request: Request): boolean {
+  return (request.get('accept') ?? '').includes('application/openmetrics-text');
+}
+
+/**
+ * Ready once every cluster has finished a cycle and at least one succeeded: an agent that
+ * can see nothing should not receive traffic, but one broken cluster must not hide the
+ * others (nor its own collector_up 0) from Prometheus.
+ */
+export function isReady(snapshots: readonly ClusterLagSnapshot[]): boolean {
+  const attempted = snapshots.every(
+    (snapshot) => snapshot.health.successfulCycles + snapshot.health.failedCycles > 0,
+  );
+  return attempted && snapshots.some((snapshot) => snapshot.health.successfulCycles > 0);
+}
+
+function clusterSummary(snapshot: ClusterLagSnapshot) {
+  return {
+    cluster: snapshot.cluster,
+    health: snapshot.health,
+    observedAtMs: snapshot.observedAtMs,
+    groups: snapshot.groups.length,
+    topics: snapshot.topics.length,
+  };
+}
+
+/** Builds the agent's express app: /metrics, the JSON API, /healthz and /readyz. */
+export function createAgentApp(model: AgentReadModel): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+
+  const findCluster = (request: Request, response: Response): ClusterLagSnapshot | undefined => {
+    const name = request.params.cluster;
+    const snapshot = model.snapshots().find((candidate) => candidate.cluster === name);
+    if (!snapshot) notFound(response, `unknown cluster ${JSON.stringify(name)}`);
+    return snapshot;
+  };
+
+  app.get('/metrics', (request, response) => {
+    const format: ExpositionFormat = wantsOpenMetrics(request) ? 'openmetrics' : 'prometheus';
+    // end() rather than send(): express would rewrite the content type's parameters.
+    response.status(200).setHeader('content-type', expositionContentType[format]);
+    response.end(model.metrics(format));
+  });
+
+  app.get('/healthz', (_request, response) => sendJson(response, 200, { status: 'ok' }));
+
+  app.get('/readyz', (_request, response) => {
+    const snapshots = model.snapshots();
+    const ready = isReady(snapshots);
+    sendJson(response, ready ? 200 : 503, {
+      status: ready ? 'ready' : 'not ready',
+      clusters: snapshots.map((snapshot) => ({ cluster: snapshot.cluster, up: snapshot.health.up })),
+    });
+  });
+
+  app.get('/api/v1/clusters', (_request, response) => {
+    sendJson(response, 200, { clusters: model.snapshots().map(clusterSummary) });
+  });
+
+  app.get('/api/v1/clusters/:cluster/groups', (request, response) => {
+    const snapshot = findCluster(request, response);
+    if (!snapshot) return;
+    sendJson(response, 200, {
+      cluster: snapshot.cluster,
+      observedAtMs: snapshot.observedAtMs,
+      health: snapshot.health,
+      groups: snapshot.groups.map((group) => ({
+        group: group.group,
+        state: group.state,
+        status: group.status,
+        thresholdStatus: group.thresholdStatus,
+        lagMessages: group.lagMessages,
+        lagSeconds: group.lagSeconds,
+        members: group.members.length,
+      })),
+    });
+  });
+
+  app.get('/api/v1/clusters/:cluster/groups/:group', (request, response) => {
+    const snapshot = findCluster(request, response);
+    if (!snapshot) return;
+    const group = snapshot.groups.find((candidate) => candidate.group === request.params.group);
+    if (!group) {
+      notFound(
+        response,
+        `unknown group ${JSON.stringify(request.params.group)} in cluster ${snapshot.cluster}`,
+      );
+      return;
+    }
+    sendJson(response, 200, { cluster: snapshot.cluster, observedAtMs: snapshot.observedAtMs, ...group });
+  });
+
+  app.get('/api/v1/clusters/:cluster/topics', (request, response) => {
+    const snapshot = findCluster(request, response);
+    if (!snapshot) return;
+    sendJson(response, 200, {
+      cluster: snapshot.cluster,
+      observedAtMs: snapshot.observedAtMs,
+      topics: snapshot.topics.map((topic) => ({
+        ...topic,
+        groups: snapshot.groups
+          .filter((group) => group.topics.some((candidate) => candidate.topic === topic.topic))
+          .map((group) => group.group),
+      })),
+    });
+  });
+
+  app.use((request, response) => notFound(response, `no route for ${request.method} ${request.path}`));
+  return app;
+}

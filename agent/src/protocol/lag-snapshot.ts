@@ -1,0 +1,97 @@
+/** The evaluated lag view of a cluster: what the JSON API returns and the metrics render. */
+
+/** Burrow-compatible partition status. */
+export type PartitionStatusName = 'OK' | 'WARN' | 'STOP' | 'STALL' | 'REWIND';
+/** Burrow-compatible group status. */
+export type GroupStatusName = 'OK' | 'WARN' | 'ERR' | 'NOTFOUND';
+/** Status from time lag against thresholds. */
+export type ThresholdStatusName = 'OK' | 'WARN' | 'ERR';
+
+/** Why a status was given: the rule, the partitions it fired on, and a sentence for people. */
+export interface StatusReason {
+  readonly rule: string;
+  readonly message: string;
+  readonly partitions: readonly { readonly topic: string; readonly partition: number }[];
+}
+
+/** One group's view of one partition. */
+export interface PartitionLagView {
+  readonly topic: string;
+  readonly partition: number;
+  /** Null when the group never committed on this partition. */
+  readonly committedOffset: number | null;
+  readonly logStartOffset: number;
+  readonly logEndOffset: number;
+  /** Null when there is no commit. */
+  readonly lagMessages: number | null;
+  /** Records deleted by retention before the group read them (0 normally). */
+  readonly lostMessages: number;
+  /** Null when it cannot be estimated (no commit, no history yet). */
+  readonly lagSeconds: number | null;
+  /** How lagSeconds was obtained (record timestamp, interpolation, ...). */
+  readonly lagSecondsMethod: string;
+  readonly status: PartitionStatusName;
+  /** Member that owns the partition now, if any. */
+  readonly memberId: string | null;
+}
+
+/** One group's view of one topic, rolled up from its partitions. */
+export interface TopicLagView {
+  readonly topic: string;
+  readonly lagMessages: number;
+  readonly lagSeconds: number | null;
+  /** Messages per second; positive while lag grows. Null until two cycles were seen. */
+  readonly lagVelocity: number | null;
+  /** Seconds; +Infinity when not draining; null until rates are known. */
+  readonly timeToDrainSeconds: number | null;
+  /** 0..1: lag over records held; 1 means unread records are next to be deleted. */
+  readonly retentionRisk: number;
+}
+
+/** A member of a group; member details never go on lag series. */
+export interface MemberView {
+  readonly memberId: string;
+  readonly clientId: string;
+  readonly host: string;
+  readonly assignedPartitions: number;
+}
+
+/** The evaluated state of one consumer group. */
+export interface GroupLagView {
+  readonly group: string;
+  readonly state: string;
+  readonly protocolType: string;
+  readonly members: readonly MemberView[];
+  readonly lagMessages: number;
+  readonly lagSeconds: number | null;
+  readonly status: GroupStatusName;
+  readonly statusReasons: readonly StatusReason[];
+  readonly thresholdStatus: ThresholdStatusName;
+  readonly thresholdReason: string;
+  readonly topics: readonly TopicLagView[];
+  readonly partitions: readonly PartitionLagView[];
+}
+
+/** Collector health of one cluster. */
+export interface CollectorHealth {
+  readonly up: boolean;
+  /** Unix ms of the last successful cycle; null before the first. */
+  readonly lastSuccessMs: number | null;
+  readonly lastCycleDurationMs: number | null;
+  readonly lastError: string | null;
+  readonly successfulCycles: number;
+  readonly failedCycles: number;
+}
+
+/** Everything known about one cluster: health plus the last good evaluated snapshot. */
+export interface ClusterLagSnapshot {
+  readonly cluster: string;
+  readonly health: CollectorHealth;
+  /** Unix ms the groups were observed; null before the first successful cycle. */
+  readonly observedAtMs: number | null;
+  readonly groups: readonly GroupLagView[];
+  readonly topics: readonly {
+    readonly topic: string;
+    readonly partitions: readonly { partition: number; logStartOffset: number; logEndOffset: number }[];
+  }[];
+}
