@@ -34,6 +34,7 @@ function group(
     statusReasons: [],
     thresholdStatus: 'OK',
     thresholdReason: '',
+    thresholds: { warnSeconds: 60, errSeconds: 300 },
     topics: [],
     partitions,
   };

@@ -19,7 +19,10 @@ export interface ClusterObservation {
   readonly observedAtMs: number;
   readonly groups: readonly ObservedGroup[];
   readonly watermarks: readonly PartitionWatermarks[];
-  /** Timestamp (ms) of the record at each group's committed offset, keyed by {@link recordKey}. */
+  /**
+   * Timestamp (ms) of the record each lagging group waits on, keyed by {@link recordKey} of
+   * max(committed offset, log start offset).
+   */
   readonly recordTimestamps: ReadonlyMap<string, number>;
 }
 
@@ -91,16 +94,18 @@ export async function collectCycle(
   const topics = new Set<string>();
   for (const group of groups) for (const commit of group.commits) topics.add(commit.topic);
   const watermarks = await source.fetchWatermarks([...topics].sort());
-  const endByPartition = new Map(
-    watermarks.map((mark) => [partitionKey(mark.topic, mark.partition), mark.logEndOffset]),
+  const watermarkByPartition = new Map(
+    watermarks.map((mark) => [partitionKey(mark.topic, mark.partition), mark]),
   );
 
   const wanted = new Map<string, PartitionOffset>();
   for (const group of groups) {
     for (const { topic, partition, offset } of group.commits) {
-      const end = endByPartition.get(partitionKey(topic, partition));
-      if (offset === null || end === undefined || offset >= end) continue;
-      wanted.set(recordKey(topic, partition, offset), { topic, partition, offset });
+      const mark = watermarkByPartition.get(partitionKey(topic, partition));
+      if (offset === null || mark === undefined || offset >= mark.logEndOffset) continue;
+      // Behind the log start the oldest unread record that still exists is the first one.
+      const readable = Math.max(offset, mark.logStartOffset);
+      wanted.set(recordKey(topic, partition, readable), { topic, partition, offset: readable });
     }
   }
   const recordTimestamps = new Map<string, number>();

@@ -16,6 +16,7 @@ const group: GroupLagView = {
   ],
   thresholdStatus: 'OK',
   thresholdReason: 'below 60 s',
+  thresholds: { warnSeconds: 60, errSeconds: 300 },
   topics: [
     {
       topic: 'in',

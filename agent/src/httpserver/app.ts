@@ -6,7 +6,7 @@ import { type ClusterLagSnapshot } from '../protocol/lag-snapshot';
 export interface AgentReadModel {
   snapshots(): readonly ClusterLagSnapshot[];
   /** Rendered exposition of the last cycle (cached by the implementation). */
-  metrics(format: ExpositionFormat): string;
+  metrics(format: ExpositionFormat): Promise<string> | string;
 }
 
 // JSON has no infinities; time to drain is +Inf while lag grows, so it is sent as a string.
@@ -63,11 +63,13 @@ export function createAgentApp(model: AgentReadModel): Express {
     return snapshot;
   };
 
-  app.get('/metrics', (request, response) => {
+  app.get('/metrics', (request, response, next) => {
     const format: ExpositionFormat = wantsOpenMetrics(request) ? 'openmetrics' : 'prometheus';
-    // end() rather than send(): express would rewrite the content type's parameters.
-    response.status(200).setHeader('content-type', expositionContentType[format]);
-    response.end(model.metrics(format));
+    Promise.resolve(model.metrics(format)).then((text) => {
+      // end() rather than send(): express would rewrite the content type's parameters.
+      response.status(200).setHeader('content-type', expositionContentType[format]);
+      response.end(text);
+    }, next);
   });
 
   app.get('/healthz', (_request, response) => sendJson(response, 200, { status: 'ok' }));

@@ -104,7 +104,7 @@ export const agentLagMetrics = {
     type: 'gauge',
     unit: '1',
     labels: groupLabels,
-    help: 'Status from the group time lag against its configured thresholds: 1 OK, 2 WARN, 3 ERR.',
+    help: 'Status from the group time lag against its configured thresholds: 0 UNKNOWN (no time lag known), 1 OK, 2 WARN, 3 ERR.',
     component,
   },
   groupInfo: {

@@ -1,11 +1,6 @@
 /** The evaluated lag view of a cluster: what the JSON API returns and the metrics render. */
 
-/** Burrow-compatible partition status. */
-export type PartitionStatusName = 'OK' | 'WARN' | 'STOP' | 'STALL' | 'REWIND';
-/** Burrow-compatible group status. */
-export type GroupStatusName = 'OK' | 'WARN' | 'ERR' | 'NOTFOUND';
-/** Status from time lag against thresholds. */
-export type ThresholdStatusName = 'OK' | 'WARN' | 'ERR';
+import { type GroupStatus, type PartitionStatus, type ThresholdStatus } from '../evaluator/status-codes';
 
 /** Why a status was given: the rule, the partitions it fired on, and a sentence for people. */
 export interface StatusReason {
@@ -30,7 +25,7 @@ export interface PartitionLagView {
   readonly lagSeconds: number | null;
   /** How lagSeconds was obtained (record timestamp, interpolation, ...). */
   readonly lagSecondsMethod: string;
-  readonly status: PartitionStatusName;
+  readonly status: PartitionStatus;
   /** Member that owns the partition now, if any. */
   readonly memberId: string | null;
 }
@@ -64,10 +59,12 @@ export interface GroupLagView {
   readonly members: readonly MemberView[];
   readonly lagMessages: number;
   readonly lagSeconds: number | null;
-  readonly status: GroupStatusName;
+  readonly status: GroupStatus;
   readonly statusReasons: readonly StatusReason[];
-  readonly thresholdStatus: ThresholdStatusName;
+  readonly thresholdStatus: ThresholdStatus;
   readonly thresholdReason: string;
+  /** Thresholds applied to this group. */
+  readonly thresholds: { readonly warnSeconds: number; readonly errSeconds: number };
   readonly topics: readonly TopicLagView[];
   readonly partitions: readonly PartitionLagView[];
 }

@@ -1,0 +1,35 @@
+#!/usr/bin/env node
+import { ConfigError } from '../config/load';
+import { runLagCommand } from './lag-command';
+
+const usage = `usage: streamops <command> [flags]
+
+commands:
+  lag        consumer group lag per partition, in messages and seconds, with status
+
+Run "streamops <command> --help" for a command's flags.`;
+
+/** The `streamops` command line. */
+async function main(argv: readonly string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'lag':
+      return runLagCommand(rest, process.env, (text) => console.log(text));
+    case undefined:
+    case '--help':
+    case 'help':
+      console.log(usage);
+      return command === undefined ? 2 : 0;
+    default:
+      console.error(`unknown command ${JSON.stringify(command)}\n\n${usage}`);
+      return 2;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(error instanceof ConfigError ? error.message : error);
+    process.exit(error instanceof ConfigError ? 2 : 1);
+  },
+);

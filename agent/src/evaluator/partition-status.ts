@@ -1,0 +1,238 @@
+import { assertNotBefore, assertOffset, assertTimeMs } from '../lag/input-checks';
+import type { CommitRecord, CommitWindowSnapshot } from './commit-window';
+import { PARTITION_STATUS_CODE, type PartitionStatus } from './status-codes';
+
+/**
+ * Which partition rule decided the status (machine-readable); see {@link evaluatePartitionStatus}.
+ */
+export type PartitionRuleId =
+  | 'no-commits'
+  | 'window-incomplete'
+  | 'no-current-lag'
+  | 'stopped'
+  | 'rewind'
+  | 'lag-zero-in-window'
+  | 'stalled'
+  | 'lag-not-decreasing'
+  | 'too-few-commits'
+  | 'lag-decreasing';
+
+/** Inputs of {@link evaluatePartitionStatus}. */
+export interface PartitionStatusInput {
+  /** The group's recent commits on the partition. */
+  readonly window: CommitWindowSnapshot;
+  /** The partition's log end offset now. */
+  readonly logEndOffset: number;
+  /**
+   * Log end offsets seen over the last few collection cycles (see
+   * `OffsetHistory.logEndOffsetsSince`). When one of them is at or below the latest commit,
+   * the group was caught up moments ago and is not reported STOP: a slow partition that
+   * just received a record gets time to be consumed. Default: none.
+   */
+  readonly recentLogEndOffsets?: readonly number[];
+  /** Evaluation time, epoch milliseconds. */
+  readonly nowMs: number;
+  /**
+   * Share of the window (0..1) that must hold commits before any rule but "no commits" may
+   * fire (Burrow's `minimum-complete`). Default 0: evaluate from the first commit.
+   */
+  readonly minimumComplete?: number;
+}
+
+/** A partition's status with the rule that decided it. */
+export interface PartitionStatusResult {
+  /** Burrow partition status. */
+  readonly status: PartitionStatus;
+  /** Metric value of `status` (see `PARTITION_STATUS_CODE`). */
+  readonly code: number;
+  /** The rule that fired. */
+  readonly rule: PartitionRuleId;
+  /** One sentence for people: what was seen. */
+  readonly reason: string;
+  /** Log end now minus the latest commit, at least 0; null without commits. */
+  readonly currentLag: number | null;
+  /** Share of the window holding commits, 0..1. */
+  readonly complete: number;
+  /** Oldest commit in the window, or null. */
+  readonly start: CommitRecord | null;
+  /** Latest commit in the window, or null. */
+  readonly end: CommitRecord | null;
+}
+
+/**
+ * Burrow-compatible status of one group on one partition, from its commit window.
+ *
+ * Rules, first match wins (Burrow's order):
+ * 1. `no-commits` → OK: nothing to judge.
+ * 2. `window-incomplete` → OK: fewer commits than `minimumComplete` asks for.
+ * 3. `no-current-lag` → OK: a partition with no lag now is never in error.
+ * 4. `stopped` → STOP: the time since the latest commit exceeds the time the window spans
+ *    (latest − oldest commit), i.e. the group stopped committing; unless a recent log end
+ *    offset shows the group was caught up moments ago. With a single commit the span is 0,
+ *    so any silence with lag counts, as in Burrow.
+ * 5. `rewind` → REWIND: the committed offset went backwards inside the window and the latest
+ *    commit has not yet come back to the highest offset committed before the drop. Checked
+ *    even when the lag was zero somewhere in the window (a rewind from a caught-up position
+ *    is still a rewind); a recovered rewind falls through to the next rules.
+ * 6. `lag-zero-in-window` → OK: the lag was 0 at some commit in the window.
+ * 7. `stalled` → STALL: the group commits but the offset does not move (at least two
+ *    commits, all at the same offset) while there is lag.
+ * 8. `lag-not-decreasing` → WARN: the offset moves but the lag never decreased from one
+ *    commit to the next (at least two commits with a known lag): the group is falling behind.
+ * 9. `too-few-commits` → OK: a single commit cannot show a stall or a trend.
+ * 10. `lag-decreasing` → OK.
+ *
+ * Differences from Burrow, all for rules 7–9: Burrow lets one commit count as "stalled" and
+ * "not decreasing" (a loop over zero pairs); here those need two commits to compare.
+ *
+ * A latest commit stamped after `nowMs` (broker clock ahead of ours) is tolerated: it is
+ * simply not stopped.
+ *
+ * @throws RangeError on an invalid log end, time, window capacity or `minimumComplete`, on
+ *   invalid commits, commits out of time order, or more commits than the window's capacity.
+ */
+export function evaluatePartitionStatus(input: PartitionStatusInput): PartitionStatusResult {
+  const { window, logEndOffset, nowMs } = input;
+  const minimumComplete = input.minimumComplete ?? 0;
+  const recentLogEndOffsets = input.recentLogEndOffsets ?? [];
+  validate(input, minimumComplete, recentLogEndOffsets);
+
+  const { commits } = window;
+  const start = commits[0];
+  const end = commits[commits.length - 1];
+  const complete = commits.length / window.capacity;
+  if (start === undefined || end === undefined) {
+    return result('OK', 'no-commits', 'no commits recorded yet', null, 0, null, null);
+  }
+  const currentLag = Math.max(0, logEndOffset - end.offset);
+  const decide = (status: PartitionStatus, rule: PartitionRuleId, reason: string): PartitionStatusResult =>
+    result(status, rule, reason, currentLag, complete, start, end);
+
+  if (complete < minimumComplete) {
+    return decide(
+      'OK',
+      'window-incomplete',
+      `only ${commits.length} of ${window.capacity} commits recorded; ${Math.ceil(minimumComplete * window.capacity)} needed before judging`,
+    );
+  }
+  if (currentLag === 0) return decide('OK', 'no-current-lag', `caught up at offset ${end.offset}`);
+
+  const silentMs = nowMs - end.timestampMs;
+  const spanMs = end.timestampMs - start.timestampMs;
+  if (silentMs > spanMs) {
+    const recentlyCaughtUp = recentLogEndOffsets.some((recentEnd) => recentEnd <= end.offset);
+    if (!recentlyCaughtUp) {
+      return decide(
+        'STOP',
+        'stopped',
+        `no commit for ${seconds(silentMs)}, longer than the ${seconds(spanMs)} the window spans; lag ${currentLag}`,
+      );
+    }
+  }
+
+  const rewind = unrecoveredRewind(commits);
+  if (rewind !== null) {
+    return decide(
+      'REWIND',
+      'rewind',
+      `committed offset went back from ${rewind.from} to ${rewind.to}; latest commit ${end.offset} is still below ${rewind.peak}`,
+    );
+  }
+
+  const zeroLag = commits.find((commit) => commit.lag === 0);
+  if (zeroLag !== undefined) {
+    return decide('OK', 'lag-zero-in-window', `lag was 0 at offset ${zeroLag.offset} within the window`);
+  }
+
+  if (commits.length >= 2 && commits.every((commit) => commit.offset === start.offset)) {
+    return decide(
+      'STALL',
+      'stalled',
+      `${commits.length} commits all at offset ${start.offset} while lag is ${currentLag}`,
+    );
+  }
+
+  const knownLags = commits.flatMap((commit) => (commit.lag === null ? [] : [commit.lag]));
+  if (knownLags.length < 2) {
+    const known = knownLags.length === 1 ? 'one commit' : 'no commit';
+    return decide('OK', 'too-few-commits', `${known} with a known lag; a trend needs two`);
+  }
+  if (knownLags.every((lag, index) => index === 0 || lag >= (knownLags[index - 1] ?? lag))) {
+    return decide(
+      'WARN',
+      'lag-not-decreasing',
+      `lag did not decrease over ${knownLags.length} commits (from ${knownLags[0]} to ${knownLags[knownLags.length - 1]})`,
+    );
+  }
+  return decide('OK', 'lag-decreasing', `lag decreased within the window; now ${currentLag}`);
+}
+
+interface Rewind {
+  readonly from: number;
+  readonly to: number;
+  readonly peak: number;
+}
+
+/** The latest drop of the committed offset, if the group has not yet climbed back above it. */
+function unrecoveredRewind(commits: readonly CommitRecord[]): Rewind | null {
+  let latestDrop = -1;
+  for (let index = 1; index < commits.length; index += 1) {
+    if ((commits[index]?.offset ?? 0) < (commits[index - 1]?.offset ?? 0)) latestDrop = index;
+  }
+  if (latestDrop < 0) return null;
+  let peak = 0;
+  for (let index = 0; index < latestDrop; index += 1) peak = Math.max(peak, commits[index]?.offset ?? 0);
+  const latest = commits[commits.length - 1]?.offset ?? 0;
+  if (latest >= peak) return null;
+  return { from: commits[latestDrop - 1]?.offset ?? 0, to: commits[latestDrop]?.offset ?? 0, peak };
+}
+
+function validate(
+  input: PartitionStatusInput,
+  minimumComplete: number,
+  recentLogEndOffsets: readonly number[],
+): void {
+  assertOffset('logEndOffset', input.logEndOffset);
+  assertTimeMs('nowMs', input.nowMs);
+  const { capacity, commits } = input.window;
+  if (!Number.isSafeInteger(capacity) || capacity < 1) {
+    throw new RangeError(`window.capacity must be a positive integer, got ${capacity}`);
+  }
+  if (commits.length > capacity) {
+    throw new RangeError(`window holds ${commits.length} commits, more than its capacity ${capacity}`);
+  }
+  if (!(minimumComplete >= 0 && minimumComplete <= 1)) {
+    throw new RangeError(`minimumComplete must be between 0 and 1, got ${minimumComplete}`);
+  }
+  recentLogEndOffsets.forEach((offset, index) => assertOffset(`recentLogEndOffsets[${index}]`, offset));
+  commits.forEach((commit, index) => {
+    assertOffset(`commits[${index}].offset`, commit.offset);
+    assertTimeMs(`commits[${index}].timestampMs`, commit.timestampMs);
+    if (commit.lag !== null) assertOffset(`commits[${index}].lag`, commit.lag);
+    const previous = commits[index - 1];
+    if (previous !== undefined) {
+      assertNotBefore(
+        `commits[${index}].timestampMs`,
+        commit.timestampMs,
+        `commits[${index - 1}].timestampMs`,
+        previous.timestampMs,
+      );
+    }
+  });
+}
+
+function result(
+  status: PartitionStatus,
+  rule: PartitionRuleId,
+  reason: string,
+  currentLag: number | null,
+  complete: number,
+  start: CommitRecord | null,
+  end: CommitRecord | null,
+): PartitionStatusResult {
+  return { status, code: PARTITION_STATUS_CODE[status], rule, reason, currentLag, complete, start, end };
+}
+
+function seconds(ms: number): string {
+  return `${Math.round(ms / 100) / 10} s`;
+}

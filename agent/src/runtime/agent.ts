@@ -1,0 +1,168 @@
+import { type Server } from 'node:http';
+import { type AddressInfo } from 'node:net';
+import { collectDefaultMetrics, Registry, type OpenMetricsContentType } from 'prom-client';
+import { type ClusterSource } from '../collector/cluster-source';
+import { collectCycle } from '../collector/collect-cycle';
+import { KafkajsClusterSource, kafkajsConfig } from '../collector/kafkajs-source';
+import { compileNameFilter } from '../collector/name-filter';
+import { type AgentConfig, type ClusterConfig } from '../config/schema';
+import { createAgentApp } from '../httpserver/app';
+import { type ExpositionFormat } from '../prometheus/exposition';
+import { renderLagMetrics } from '../prometheus/render-lag';
+import { type ClusterLagSnapshot } from '../protocol/lag-snapshot';
+import { ClusterLagStore } from '../storage/cluster-lag-store';
+import { CycleLoop, systemTimers, type Timers } from './cycle-loop';
+
+/** Replaceable edges of the agent, for tests. */
+export interface AgentDependencies {
+  readonly createSource?: (cluster: ClusterConfig, requestTimeoutMs: number) => ClusterSource;
+  readonly nowMs?: () => number;
+  readonly timers?: Timers;
+}
+
+/** A running agent. */
+export interface RunningAgent {
+  /** Base URL of the HTTP server, e.g. http://127.0.0.1:9308. */
+  readonly url: string;
+  readonly port: number;
+  /** Current snapshot of every cluster. */
+  snapshots(): readonly ClusterLagSnapshot[];
+  /** Runs one collection cycle on every cluster now (tests and the one-shot CLI). */
+  collectNow(): Promise<void>;
+  /** Stops collection, closes the server and the Kafka connections. */
+  stop(): Promise<void>;
+}
+
+interface ClusterRuntime {
+  readonly store: ClusterLagStore;
+  readonly source: ClusterSource;
+  readonly cycle: () => Promise<void>;
+  readonly loop: CycleLoop;
+}
+
+/** Wires one cluster's source, store and loop; the cycle never throws. */
+function clusterRuntime(
+  cluster: ClusterConfig,
+  config: AgentConfig,
+  dependencies: Required<AgentDependencies>,
+  onCycle: () => void,
+): ClusterRuntime {
+  const intervalMs = config.collection.intervalSeconds * 1000;
+  const source = dependencies.createSource(cluster, config.collection.requestTimeoutMs);
+  const store = new ClusterLagStore({
+    cluster: cluster.name,
+    windowSize: config.evaluation.windowSize,
+    defaultThresholds: config.evaluation.thresholds.default,
+    groupThresholds: config.evaluation.thresholds.groups.map((override) => ({
+      group: new RegExp(override.group),
+      warnSeconds: override.warnSeconds,
+      errSeconds: override.errSeconds,
+    })),
+    intervalMs,
+  });
+  const options = {
+    includeGroup: compileNameFilter(cluster.groups),
+    includeTopic: compileNameFilter(cluster.topics),
+    concurrency: config.collection.concurrency,
+    nowMs: dependencies.nowMs,
+  };
+  const timestampCache = new Map<string, number>();
+  let inFlight: Promise<void> | null = null;
+  const cycle = (): Promise<void> => {
+    // A manual cycle while the loop's one runs joins it rather than racing it.
+    if (inFlight) return inFlight;
+    const startedAt = dependencies.nowMs();
+    inFlight = collectCycle(source, options, timestampCache)
+      .then(
+        (observation) => void store.apply(observation, dependencies.nowMs() - startedAt),
+        (error: unknown) => store.recordFailure(error, dependencies.nowMs() - startedAt),
+      )
+      .finally(() => {
+        inFlight = null;
+        onCycle();
+      });
+    return inFlight;
+  };
+  const loop = new CycleLoop(cycle, intervalMs, dependencies.nowMs, dependencies.timers);
+  return { store, source, cycle, loop };
+}
+
+/** Removes the `# EOF` prom-client ends OpenMetrics with, so it can be followed by more families. */
+function withoutEof(text: string): string {
+  return text.replace(/# EOF\s*$/, '');
+}
+
+/**
+ * Starts the agent: one background collection loop per cluster, and the HTTP server.
+ * Scrapes are answered from the last completed cycles; rendering happens once per
+ * cycle and format, never per scrape.
+ */
+export async function startAgent(
+  config: AgentConfig,
+  dependencies: AgentDependencies = {},
+): Promise<RunningAgent> {
+  const resolved: Required<AgentDependencies> = {
+    createSource:
+      dependencies.createSource ??
+      ((cluster, timeoutMs) => new KafkajsClusterSource(kafkajsConfig(cluster, timeoutMs))),
+    nowMs: dependencies.nowMs ?? Date.now,
+    timers: dependencies.timers ?? systemTimers,
+  };
+  const rendered = new Map<ExpositionFormat, string>();
+  const runtimes = config.clusters.map((cluster) =>
+    clusterRuntime(cluster, config, resolved, () => rendered.clear()),
+  );
+  const snapshots = () => runtimes.map((runtime) => runtime.store.snapshot());
+
+  // Process metrics (memory, CPU, event loop) of the agent itself, one registry per format.
+  const prometheusProcessRegistry = new Registry();
+  const openMetricsProcessRegistry = new Registry<OpenMetricsContentType>();
+  openMetricsProcessRegistry.setContentType(Registry.OPENMETRICS_CONTENT_TYPE);
+  collectDefaultMetrics({ register: prometheusProcessRegistry });
+  collectDefaultMetrics({ register: openMetricsProcessRegistry });
+
+  const app = createAgentApp({
+    snapshots,
+    async metrics(format) {
+      let lagText = rendered.get(format);
+      if (lagText === undefined) {
+        lagText = renderLagMetrics(snapshots(), {
+          granularity: config.collection.granularity,
+          kafkaLagExporterCompatibility: config.compatibility.kafkaLagExporter,
+        }).render(format);
+        rendered.set(format, lagText);
+      }
+      const processText =
+        format === 'openmetrics'
+          ? await openMetricsProcessRegistry.metrics()
+          : await prometheusProcessRegistry.metrics();
+      return format === 'openmetrics' ? `${withoutEof(lagText)}${processText}` : `${lagText}${processText}`;
+    },
+  });
+  const server: Server = await new Promise((resolve, reject) => {
+    const listening = app.listen(config.server.port, config.server.host, () => resolve(listening));
+    listening.once('error', reject);
+  });
+  const port = (server.address() as AddressInfo).port;
+  const host =
+    config.server.host === '0.0.0.0' || config.server.host === '::' ? '127.0.0.1' : config.server.host;
+
+  for (const runtime of runtimes) runtime.loop.start();
+
+  return {
+    url: `http://${host}:${port}`,
+    port,
+    snapshots,
+    async collectNow() {
+      await Promise.all(runtimes.map((runtime) => runtime.cycle()));
+    },
+    async stop() {
+      await Promise.all(runtimes.map((runtime) => runtime.loop.stop()));
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      await Promise.all(runtimes.map((runtime) => runtime.source.close()));
+    },
+  };
+}

@@ -1,0 +1,361 @@
+import { recordKey, type ClusterObservation, type ObservedGroup } from '../collector/collect-cycle';
+import { CommitWindow } from '../evaluator/commit-window';
+import { evaluateGroupStatus, type EvaluatedPartition } from '../evaluator/group-status';
+import { evaluatePartitionStatus } from '../evaluator/partition-status';
+import {
+  evaluateThresholdStatus,
+  thresholdsForGroup,
+  type GroupThresholdOverride,
+  type TimeLagThresholds,
+} from '../evaluator/threshold-status';
+import {
+  lagVelocity,
+  offsetRate,
+  retentionRisk,
+  timeToDrainSeconds,
+  type LagObservation,
+} from '../lag/lag-dynamics';
+import { OffsetHistory } from '../lag/offset-history';
+import { partitionLag } from '../lag/partition-lag';
+import { timeLag } from '../lag/time-lag';
+import { partitionKey, type PartitionWatermarks } from '../protocol/cluster-state';
+import {
+  type ClusterLagSnapshot,
+  type CollectorHealth,
+  type GroupLagView,
+  type MemberView,
+  type PartitionLagView,
+  type TopicLagView,
+} from '../protocol/lag-snapshot';
+
+/** Evaluation settings of one cluster's store. */
+export interface LagStoreOptions {
+  readonly cluster: string;
+  readonly windowSize: number;
+  readonly defaultThresholds: TimeLagThresholds;
+  readonly groupThresholds: readonly GroupThresholdOverride[];
+  /** Collection interval; bounds how far back "recently caught up" looks. */
+  readonly intervalMs: number;
+}
+
+// Lag observations kept per group topic for the velocity fit: a few cycles smooth out
+// the sawtooth of batch commits without hiding a trend for long.
+const VELOCITY_POINTS = 6;
+
+interface PartitionState {
+  readonly window: CommitWindow;
+  lastCommittedOffset: number | null;
+  lastSeenMs: number;
+  previous: { committedOffset: number | null; logEndOffset: number; timeMs: number } | null;
+}
+
+const emptyHealth: CollectorHealth = {
+  up: false,
+  lastSuccessMs: null,
+  lastCycleDurationMs: null,
+  lastError: null,
+  successfulCycles: 0,
+  failedCycles: 0,
+};
+
+function groupPartitionKey(group: string, topic: string, partition: number): string {
+  return `${group}\u0000${partitionKey(topic, partition)}`;
+}
+
+function maxOrNull(values: readonly (number | null)[]): number | null {
+  let max: number | null = null;
+  for (const value of values) if (value !== null && (max === null || value > max)) max = value;
+  return max;
+}
+
+/**
+ * The agent's memory of one cluster: log end histories, commit windows and lag trends,
+ * plus the last evaluated snapshot and the collector's health. Every cycle's observation
+ * replaces what it covers and drops what it no longer contains, so deleted groups,
+ * departed members and unassigned partitions leave no stale series behind.
+ */
+export class ClusterLagStore {
+  private readonly histories = new Map<string, OffsetHistory>();
+  private readonly partitionStates = new Map<string, PartitionState>();
+  private readonly topicLagTrends = new Map<string, LagObservation[]>();
+  private health: CollectorHealth = emptyHealth;
+  private current: ClusterLagSnapshot;
+
+  constructor(private readonly options: LagStoreOptions) {
+    this.current = {
+      cluster: options.cluster,
+      health: emptyHealth,
+      observedAtMs: null,
+      groups: [],
+      topics: [],
+    };
+  }
+
+  /** The last evaluated snapshot with the current health. */
+  snapshot(): ClusterLagSnapshot {
+    return this.current;
+  }
+
+  /** Records a failed cycle: lag series stay at the last good values, health says they are stale. */
+  recordFailure(error: unknown, durationMs: number): void {
+    this.health = {
+      ...this.health,
+      up: false,
+      lastCycleDurationMs: durationMs,
+      lastError: error instanceof Error ? error.message : String(error),
+      failedCycles: this.health.failedCycles + 1,
+    };
+    this.current = { ...this.current, health: this.health };
+  }
+
+  /** Applies a successful cycle's observation and evaluates every group. */
+  apply(observation: ClusterObservation, durationMs: number): ClusterLagSnapshot {
+    const nowMs = observation.observedAtMs;
+    const watermarks = new Map<string, PartitionWatermarks>();
+    for (const mark of observation.watermarks) {
+      const key = partitionKey(mark.topic, mark.partition);
+      watermarks.set(key, mark);
+      let history = this.histories.get(key);
+      if (!history) {
+        history = new OffsetHistory({ minSpacingMs: this.options.intervalMs / 2 });
+        this.histories.set(key, history);
+      }
+      history.observe(mark.logEndOffset, nowMs);
+    }
+    for (const key of this.histories.keys()) if (!watermarks.has(key)) this.histories.delete(key);
+
+    const seenPartitions = new Set<string>();
+    const seenTopicTrends = new Set<string>();
+    const groups = observation.groups.map((group) =>
+      this.evaluateGroup(
+        group,
+        watermarks,
+        observation.recordTimestamps,
+        nowMs,
+        seenPartitions,
+        seenTopicTrends,
+      ),
+    );
+    for (const key of this.partitionStates.keys())
+      if (!seenPartitions.has(key)) this.partitionStates.delete(key);
+    for (const key of this.topicLagTrends.keys())
+      if (!seenTopicTrends.has(key)) this.topicLagTrends.delete(key);
+
+    this.health = {
+      up: true,
+      lastSuccessMs: nowMs,
+      lastCycleDurationMs: durationMs,
+      lastError: null,
+      successfulCycles: this.health.successfulCycles + 1,
+      failedCycles: this.health.failedCycles,
+    };
+    const topics = new Map<string, { partition: number; logStartOffset: number; logEndOffset: number }[]>();
+    for (const mark of observation.watermarks) {
+      const list = topics.get(mark.topic) ?? [];
+      list.push({
+        partition: mark.partition,
+        logStartOffset: mark.logStartOffset,
+        logEndOffset: mark.logEndOffset,
+      });
+      topics.set(mark.topic, list);
+    }
+    this.current = {
+      cluster: this.options.cluster,
+      health: this.health,
+      observedAtMs: nowMs,
+      groups,
+      topics: [...topics].map(([topic, partitions]) => ({
+        topic,
+        partitions: partitions.sort((a, b) => a.partition - b.partition),
+      })),
+    };
+    return this.current;
+  }
+
+  private evaluateGroup(
+    { description, commits }: ObservedGroup,
+    watermarks: ReadonlyMap<string, PartitionWatermarks>,
+    recordTimestamps: ReadonlyMap<string, number>,
+    nowMs: number,
+    seenPartitions: Set<string>,
+    seenTopicTrends: Set<string>,
+  ): GroupLagView {
+    const group = description.group;
+    const hasMembers = description.members.length > 0;
+    const owners = new Map<string, string>();
+    const members: MemberView[] = description.members.map((member) => {
+      let assignedPartitions = 0;
+      for (const { topic, partitions } of member.assignment) {
+        for (const partition of partitions) owners.set(partitionKey(topic, partition), member.memberId);
+        assignedPartitions += partitions.length;
+      }
+      return {
+        memberId: member.memberId,
+        clientId: member.clientId,
+        host: member.clientHost,
+        assignedPartitions,
+      };
+    });
+
+    const partitions: PartitionLagView[] = [];
+    const evaluated: EvaluatedPartition[] = [];
+    const rates = new Map<string, { consumed: number; produced: number; known: boolean }>();
+    const sortedCommits = [...commits].sort((a, b) =>
+      a.topic === b.topic ? a.partition - b.partition : a.topic < b.topic ? -1 : 1,
+    );
+    for (const { topic, partition, offset } of sortedCommits) {
+      const key = partitionKey(topic, partition);
+      const mark = watermarks.get(key);
+      if (!mark) continue; // the topic was deleted; nothing to measure against
+      const stateKey = groupPartitionKey(group, topic, partition);
+      seenPartitions.add(stateKey);
+      let state = this.partitionStates.get(stateKey);
+      if (!state) {
+        state = {
+          window: new CommitWindow({ size: this.options.windowSize }),
+          lastCommittedOffset: null,
+          lastSeenMs: nowMs,
+          previous: null,
+        };
+        this.partitionStates.set(stateKey, state);
+      }
+      const offsets = {
+        logStartOffset: mark.logStartOffset,
+        logEndOffset: mark.logEndOffset,
+        committedOffset: offset,
+      };
+      const lag = partitionLag(offsets);
+      // Polling cannot see commit times. A group with members that polls the same offset
+      // is committing without progress (STALL); a group without members records only
+      // movements, so its silence ages into STOP.
+      if (offset !== null && (hasMembers || offset !== state.lastCommittedOffset)) {
+        state.window.record({ offset, timestampMs: nowMs, logEndOffset: mark.logEndOffset });
+      }
+      state.lastCommittedOffset = offset;
+      const history = this.histories.get(key) ?? null;
+      const recordTimestamp =
+        offset === null
+          ? undefined
+          : recordTimestamps.get(recordKey(topic, partition, Math.max(offset, mark.logStartOffset)));
+      const estimate = timeLag({
+        ...offsets,
+        nowMs,
+        committedRecordTimestampMs: recordTimestamp ?? null,
+        history,
+      });
+      const status = evaluatePartitionStatus({
+        window: state.window.snapshot(),
+        logEndOffset: mark.logEndOffset,
+        recentLogEndOffsets: history ? history.logEndOffsetsSince(nowMs - 2 * this.options.intervalMs) : [],
+        nowMs,
+      });
+      evaluated.push({ topic, partition, result: status });
+
+      const rate = rates.get(topic) ?? { consumed: 0, produced: 0, known: true };
+      const previous = state.previous;
+      if (previous && offset !== null && previous.committedOffset !== null) {
+        const consumed = offsetRate(
+          { offset: previous.committedOffset, timeMs: previous.timeMs },
+          { offset, timeMs: nowMs },
+        );
+        const produced = offsetRate(
+          { offset: previous.logEndOffset, timeMs: previous.timeMs },
+          { offset: mark.logEndOffset, timeMs: nowMs },
+        );
+        if (consumed === null || produced === null) rate.known = false;
+        else {
+          rate.consumed += consumed;
+          rate.produced += produced;
+        }
+      } else if (offset !== null) rate.known = false;
+      rates.set(topic, rate);
+      state.previous = { committedOffset: offset, logEndOffset: mark.logEndOffset, timeMs: nowMs };
+
+      partitions.push({
+        topic,
+        partition,
+        committedOffset: offset,
+        logStartOffset: mark.logStartOffset,
+        logEndOffset: mark.logEndOffset,
+        lagMessages: lag.kind === 'no-commit' ? null : lag.messages,
+        lostMessages: lag.kind === 'behind-log-start' ? lag.lostMessages : 0,
+        lagSeconds: estimate.seconds,
+        lagSecondsMethod: estimate.method,
+        status: status.status,
+        memberId: owners.get(key) ?? null,
+      });
+    }
+
+    const topics: TopicLagView[] = [];
+    for (const topic of [...new Set(partitions.map((partition) => partition.topic))]) {
+      const topicPartitions = partitions.filter((partition) => partition.topic === topic);
+      const lagMessages = topicPartitions.reduce((sum, partition) => sum + (partition.lagMessages ?? 0), 0);
+      const trendKey = `${group}\u0000${topic}`;
+      seenTopicTrends.add(trendKey);
+      const trend = [...(this.topicLagTrends.get(trendKey) ?? []), { lagMessages, timeMs: nowMs }].slice(
+        -VELOCITY_POINTS,
+      );
+      this.topicLagTrends.set(trendKey, trend);
+      const rate = rates.get(topic);
+      const risks = topicPartitions.map((partition) =>
+        retentionRisk({
+          logStartOffset: partition.logStartOffset,
+          logEndOffset: partition.logEndOffset,
+          committedOffset: partition.committedOffset,
+        }),
+      );
+      topics.push({
+        topic,
+        lagMessages,
+        lagSeconds: maxOrNull(topicPartitions.map((partition) => partition.lagSeconds)),
+        lagVelocity: lagVelocity(trend),
+        timeToDrainSeconds:
+          rate && rate.known
+            ? timeToDrainSeconds(lagMessages, rate.consumed, rate.produced)
+            : lagMessages === 0
+              ? 0
+              : null,
+        retentionRisk: maxOrNull(risks) ?? 0,
+      });
+    }
+
+    const groupStatus = evaluateGroupStatus({ found: true, partitions: evaluated });
+    const thresholds = thresholdsForGroup(
+      group,
+      this.options.groupThresholds,
+      this.options.defaultThresholds,
+    );
+    const thresholdStatus = evaluateThresholdStatus(
+      partitions.map((partition) => ({
+        topic: partition.topic,
+        partition: partition.partition,
+        seconds: partition.lagSeconds,
+      })),
+      thresholds,
+    );
+    return {
+      group,
+      state: description.state,
+      protocolType: description.protocolType,
+      members,
+      lagMessages: partitions.reduce((sum, partition) => sum + (partition.lagMessages ?? 0), 0),
+      lagSeconds: maxOrNull(partitions.map((partition) => partition.lagSeconds)),
+      status: groupStatus.status,
+      statusReasons:
+        groupStatus.partitions.length === 0 && groupStatus.status === 'OK'
+          ? []
+          : [
+              {
+                rule: groupStatus.rule,
+                message: groupStatus.reason,
+                partitions: groupStatus.partitions.map(({ topic, partition }) => ({ topic, partition })),
+              },
+            ],
+      thresholdStatus: thresholdStatus.status,
+      thresholdReason: thresholdStatus.reason,
+      thresholds,
+      topics,
+      partitions,
+    };
+  }
+}
