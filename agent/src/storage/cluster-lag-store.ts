@@ -246,7 +246,9 @@ export class ClusterLagStore {
       const status = evaluatePartitionStatus({
         window: state.window.snapshot(),
         logEndOffset: mark.logEndOffset,
-        recentLogEndOffsets: history ? history.logEndOffsetsSince(nowMs - 2 * this.options.intervalMs) : [],
+        recentLogEndOffsets: history
+          ? history.logEndOffsetsSince(Math.max(0, nowMs - 2 * this.options.intervalMs))
+          : [],
         nowMs,
       });
       evaluated.push({ topic, partition, result: status });

@@ -1,0 +1,112 @@
+import { recordKey } from '../collector/collect-cycle';
+import { ClusterLagStore } from '../storage/cluster-lag-store';
+import { renderLagMetrics } from './render-lag';
+
+function snapshot() {
+  const store = new ClusterLagStore({
+    cluster: 'local',
+    windowSize: 10,
+    defaultThresholds: { warnSeconds: 10, errSeconds: 60 },
+    groupThresholds: [],
+    intervalMs: 1000,
+  });
+  return store.apply(
+    {
+      observedAtMs: 20_000,
+      groups: [
+        {
+          description: {
+            group: 'billing',
+            state: 'Stable',
+            protocolType: 'consumer',
+            members: [
+              {
+                memberId: 'm-1',
+                clientId: 'svc',
+                clientHost: '/10.0.0.9',
+                assignment: [{ topic: 'in', partitions: [0] }],
+              },
+            ],
+          },
+          commits: [
+            { topic: 'in', partition: 0, offset: 7 },
+            { topic: 'in', partition: 1, offset: null },
+          ],
+        },
+      ],
+      watermarks: [
+        { topic: 'in', partition: 0, logStartOffset: 0, logEndOffset: 10 },
+        { topic: 'in', partition: 1, logStartOffset: 0, logEndOffset: 4 },
+      ],
+      recordTimestamps: new Map([[recordKey('in', 0, 7), 15_000]]),
+    },
+    3,
+  );
+}
+
+describe('renderLagMetrics', () => {
+  it('renders group, topic, partition, member and collector series', () => {
+    const text = renderLagMetrics([snapshot()], {
+      granularity: 'partition',
+      kafkaLagExporterCompatibility: false,
+    }).render('prometheus');
+    const samples = text.split('\n').filter((line) => line !== '' && !line.startsWith('#'));
+    expect(samples).toEqual(
+      expect.arrayContaining([
+        'streamops_collector_up{cluster="local"} 1',
+        'streamops_collector_last_success_timestamp_seconds{cluster="local"} 20',
+        'streamops_collector_cycle_duration_seconds{cluster="local"} 0.003',
+        'streamops_collector_cycles_total{cluster="local",result="success"} 1',
+        'streamops_collector_groups{cluster="local"} 1',
+        'streamops_consumergroup_lag_messages{cluster="local",group="billing"} 3',
+        'streamops_consumergroup_lag_seconds{cluster="local",group="billing"} 5',
+        'streamops_consumergroup_status_code{cluster="local",group="billing"} 1',
+        'streamops_consumergroup_info{cluster="local",group="billing",state="Stable",protocol_type="consumer"} 1',
+        'streamops_consumergroup_member_info{cluster="local",group="billing",member_id="m-1",client_id="svc",host="/10.0.0.9"} 1',
+        'streamops_consumergroup_topic_lag_messages{cluster="local",group="billing",topic="in"} 3',
+        'streamops_consumergroup_partition_lag_messages{cluster="local",group="billing",topic="in",partition="0"} 3',
+        'streamops_consumergroup_partition_lag_seconds{cluster="local",group="billing",topic="in",partition="0"} 5',
+        'streamops_consumergroup_partition_committed_offset{cluster="local",group="billing",topic="in",partition="0"} 7',
+        'streamops_topic_partition_log_end_offset{cluster="local",topic="in",partition="1"} 4',
+      ]),
+    );
+    // No commit on partition 1: a status but no lag sample, never -1.
+    expect(text).not.toContain(
+      'partition_lag_messages{cluster="local",group="billing",topic="in",partition="1"}',
+    );
+    expect(text).toContain(
+      'streamops_consumergroup_partition_status_code{cluster="local",group="billing",topic="in",partition="1"} 1',
+    );
+    // Member labels only on the member series.
+    for (const line of samples.filter((sample) => sample.includes('lag')))
+      expect(line).not.toContain('member_id');
+    expect(text).not.toContain('kafka_consumergroup');
+  });
+
+  it('leaves out per-partition series at topic granularity and adds compatibility series when asked', () => {
+    const text = renderLagMetrics([snapshot()], {
+      granularity: 'topic',
+      kafkaLagExporterCompatibility: true,
+    }).render('prometheus');
+    expect(text).not.toMatch(/^streamops_consumergroup_partition_lag_messages\{/m);
+    expect(text).not.toMatch(/^streamops_topic_partition_log_end_offset\{/m);
+    expect(text).toContain(
+      'streamops_consumergroup_topic_lag_messages{cluster="local",group="billing",topic="in"} 3',
+    );
+    expect(text).toContain(
+      'kafka_consumergroup_group_lag{cluster_name="local",group="billing",topic="in",partition="0"} 3',
+    );
+    expect(text).toContain(
+      'kafka_consumergroup_group_max_lag_seconds{cluster_name="local",group="billing"} 5',
+    );
+  });
+
+  it('declares every family even before the first cycle', () => {
+    const text = renderLagMetrics([], {
+      granularity: 'partition',
+      kafkaLagExporterCompatibility: false,
+    }).render('prometheus');
+    expect(text).toContain('# TYPE streamops_consumergroup_lag_seconds gauge');
+    expect(text.split('\n').filter((line) => line !== '' && !line.startsWith('#'))).toEqual([]);
+  });
+});
