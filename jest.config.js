@@ -29,6 +29,8 @@ function project(displayName, testMatch, extra = {}) {
 
 /** @type {import('jest').Config} */
 module.exports = {
+  // Integration tests start brokers and Prometheus; unit tests finish far below this.
+  testTimeout: 60_000,
   projects: [
     project('sdk', ['<rootDir>/sdk/src/**/*.test.ts']),
     project('agent', ['<rootDir>/agent/src/**/*.test.ts']),
