@@ -2,10 +2,13 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { agentMetricCatalogue } from '@streamops/agent';
-import { type MetricDefinition } from '@streamops/sdk';
+import { sdkMetricCatalogue, type MetricDefinition } from '@streamops/sdk';
 
 /** Every catalogue in the project, in documentation order. */
-export const allMetricCatalogues: readonly MetricDefinition[] = [...agentMetricCatalogue];
+export const allMetricCatalogues: readonly MetricDefinition[] = [
+  ...agentMetricCatalogue,
+  ...sdkMetricCatalogue,
+];
 
 /** Path of the generated document. */
 export const metricsDocPath = join(__dirname, '..', 'docs', 'METRICS.md');
