@@ -47,3 +47,4 @@ export {
   type PipelineSource,
 } from './processor/pipeline';
 export { BusyTimeAccount } from './processor/busy-time';
+export { startReporter, type Reporter, type ReporterOptions, type ReportResult } from './reporter/reporter';

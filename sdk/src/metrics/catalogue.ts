@@ -259,6 +259,22 @@ export const sdkMetrics = {
     help: 'Failures inside the SDK itself (never in user code), caught so that the pipeline goes on.',
     component,
   },
+  reporterExports: {
+    name: 'streamops_sdk_reporter_exports_total',
+    type: 'counter',
+    unit: '1',
+    labels: ['result'],
+    help: 'Reports sent to the streamops agent by result: success, or failed (agent unreachable, timeout, or an HTTP error).',
+    component,
+  },
+  reporterDropped: {
+    name: 'streamops_sdk_reporter_dropped_total',
+    type: 'counter',
+    unit: '1',
+    labels: ['reason'],
+    help: 'Reports given up without reaching the agent: superseded by a newer report while the agent was unreachable (reports are cumulative, so the newer one carries their counts), or rejected by the agent.',
+    component,
+  },
   labelOverflow: {
     name: 'streamops_sdk_label_overflow_total',
     type: 'counter',

@@ -112,3 +112,11 @@ export function sdkMetricsFor(
   metricsByRegistry.set(registry, created);
   return created;
 }
+
+/**
+ * The SDK's metrics in `registry` for components that do not choose label options (the
+ * reporter): the existing instance, or one with the default options.
+ */
+export function sdkMetricsOrDefault(registry: Registry, defaultMaxValuesPerLabel: number): SdkMetrics {
+  return metricsByRegistry.get(registry) ?? sdkMetricsFor(registry, false, defaultMaxValuesPerLabel);
+}
