@@ -263,8 +263,8 @@ export const sdkMetrics = {
     name: 'streamops_sdk_reporter_exports_total',
     type: 'counter',
     unit: '1',
-    labels: ['result'],
-    help: 'Reports sent to the streamops agent by result: success, or failed (agent unreachable, timeout, or an HTTP error).',
+    labels: ['outcome'],
+    help: 'Reports sent to the streamops agent by outcome: success, or failed (agent unreachable, timeout, or an HTTP error).',
     component,
   },
   reporterDropped: {

@@ -3,8 +3,8 @@ import { InvalidOptionError } from '../options/invalid-option-error';
 import { sdkMetricsOrDefault } from '../metrics/registry';
 import { startReporter, type Reporter } from './reporter';
 
-function exportCount(registry: Registry, result: string): number {
-  return sdkMetricsOrDefault(registry, 200).counters.reporterExports.cell({ result }).value;
+function exportCount(registry: Registry, outcome: string): number {
+  return sdkMetricsOrDefault(registry, 200).counters.reporterExports.cell({ outcome }).value;
 }
 function droppedCount(registry: Registry, reason: string): number {
   return sdkMetricsOrDefault(registry, 200).counters.reporterDropped.cell({ reason }).value;

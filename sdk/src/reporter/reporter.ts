@@ -132,7 +132,7 @@ export function startReporter(options: ReporterOptions): Reporter {
     try {
       if (undelivered) dropped.cell({ reason: 'superseded' }).inc();
       if (result === 'rejected') dropped.cell({ reason: 'rejected' }).inc();
-      exports.cell({ result: result === 'success' ? 'success' : 'failed' }).inc();
+      exports.cell({ outcome: result === 'success' ? 'success' : 'failed' }).inc();
     } catch {
       metrics.countInstrumentationError('reporter');
     }
