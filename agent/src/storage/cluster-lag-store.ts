@@ -38,6 +38,10 @@ export interface LagStoreOptions {
   readonly intervalMs: number;
 }
 
+// Log ends of the last cycles that count as "recent" for the STOP rule: a group that was
+// caught up this recently is given time to consume a record that just arrived.
+const RECENT_CYCLES = 2;
+
 // Lag observations kept per group topic for the velocity fit: a few cycles smooth out
 // the sawtooth of batch commits without hiding a trend for long.
 const VELOCITY_POINTS = 6;
@@ -76,6 +80,7 @@ function maxOrNull(values: readonly (number | null)[]): number | null {
  */
 export class ClusterLagStore {
   private readonly histories = new Map<string, OffsetHistory>();
+  private readonly recentLogEnds = new Map<string, number[]>();
   private readonly partitionStates = new Map<string, PartitionState>();
   private readonly topicLagTrends = new Map<string, LagObservation[]>();
   private health: CollectorHealth = emptyHealth;
@@ -121,8 +126,11 @@ export class ClusterLagStore {
         this.histories.set(key, history);
       }
       history.observe(mark.logEndOffset, nowMs);
+      const recent = [...(this.recentLogEnds.get(key) ?? []), mark.logEndOffset].slice(-RECENT_CYCLES);
+      this.recentLogEnds.set(key, recent);
     }
     for (const key of this.histories.keys()) if (!watermarks.has(key)) this.histories.delete(key);
+    for (const key of this.recentLogEnds.keys()) if (!watermarks.has(key)) this.recentLogEnds.delete(key);
 
     const seenPartitions = new Set<string>();
     const seenTopicTrends = new Set<string>();
@@ -246,9 +254,7 @@ export class ClusterLagStore {
       const status = evaluatePartitionStatus({
         window: state.window.snapshot(),
         logEndOffset: mark.logEndOffset,
-        recentLogEndOffsets: history
-          ? history.logEndOffsetsSince(Math.max(0, nowMs - 2 * this.options.intervalMs))
-          : [],
+        recentLogEndOffsets: this.recentLogEnds.get(key) ?? [],
         nowMs,
       });
       evaluated.push({ topic, partition, result: status });
