@@ -67,23 +67,29 @@ export async function produce(
   });
 }
 
-/** Commits a group's offsets the way a consumer that stopped would have left them. */
+/**
+ * Commits a group's offsets the way a consumer that then stopped would have left them:
+ * a short-lived member joins, commits and leaves, so the group ends Empty. (kafkajs's
+ * admin.setOffsets would do the same but always waits a full 5 s fetch interval.)
+ */
 export async function commitAs(
   kafka: Kafka,
   group: string,
   topic: string,
   offsets: [number, number][],
 ): Promise<void> {
-  const admin = kafka.admin();
-  await admin.connect();
+  const consumer = kafka.consumer({ groupId: group, sessionTimeout: 10_000, maxWaitTimeInMs: 100 });
   try {
-    await admin.setOffsets({
-      groupId: group,
-      topic,
-      partitions: offsets.map(([partition, offset]) => ({ partition, offset: String(offset) })),
-    });
+    await consumer.connect();
+    const joined = new Promise<void>((resolve) => consumer.on(consumer.events.GROUP_JOIN, () => resolve()));
+    await consumer.subscribe({ topic, fromBeginning: true });
+    await consumer.run({ autoCommit: false, eachBatch: () => Promise.resolve() });
+    await joined;
+    await consumer.commitOffsets(
+      offsets.map(([partition, offset]) => ({ topic, partition, offset: String(offset) })),
+    );
   } finally {
-    await admin.disconnect();
+    await consumer.disconnect();
   }
 }
 
@@ -93,7 +99,12 @@ export async function startManualCommitConsumer(
   group: string,
   topic: string,
 ): Promise<Consumer> {
-  const consumer = kafka.consumer({ groupId: group, sessionTimeout: 10_000, heartbeatInterval: 500 });
+  const consumer = kafka.consumer({
+    groupId: group,
+    sessionTimeout: 10_000,
+    heartbeatInterval: 500,
+    maxWaitTimeInMs: 100,
+  });
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: true });
   await consumer.run({ autoCommit: false, eachMessage: () => Promise.resolve() });
