@@ -35,5 +35,11 @@ module.exports = {
     project('sdk', ['<rootDir>/sdk/src/**/*.test.ts']),
     project('agent', ['<rootDir>/agent/src/**/*.test.ts']),
     project('integration', ['<rootDir>/test/**/*.test.ts']),
+    // The broker's conformance suite; its global set-up starts one shared broker (tests that
+    // inject faults start their own).
+    project('test-broker', ['<rootDir>/tools/**/test/**/*.test.ts'], {
+      globalSetup: '<rootDir>/tools/test-broker/src/jest/globalSetup.ts',
+      globalTeardown: '<rootDir>/tools/test-broker/src/jest/globalTeardown.ts',
+    }),
   ],
 };

@@ -13,6 +13,7 @@ declare -A package_for_command=(
   [prometheus]=prometheus
   [promtool]=prometheus
   [unzip]=unzip
+  [kcat]=kcat
 )
 missing_packages=()
 for command_name in "${!package_for_command[@]}"; do
