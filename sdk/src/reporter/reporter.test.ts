@@ -20,6 +20,7 @@ describe('startReporter', () => {
   it('posts OTLP JSON to <agent>/v1/metrics with the bearer token', async () => {
     const registry = new Registry();
     const requests: { url: string; init: RequestInit }[] = [];
+    const urlText = (url: string | URL | Request) => (url instanceof Request ? url.url : url.toString());
     reporter = startReporter({
       agentUrl: 'http://agent:9308',
       pipeline: 'orders',
@@ -28,7 +29,7 @@ describe('startReporter', () => {
       token: 's3cret',
       intervalMs: 60_000,
       fetch: (url, init) => {
-        requests.push({ url: String(url), init: init ?? {} });
+        requests.push({ url: urlText(url), init: init ?? {} });
         return Promise.resolve(new Response('{}', { status: 200 }));
       },
     });
@@ -38,7 +39,7 @@ describe('startReporter', () => {
       authorization: 'Bearer s3cret',
       'content-type': 'application/json',
     });
-    const body = JSON.parse(String(requests[0]?.init.body)) as { resourceMetrics: unknown[] };
+    const body = JSON.parse(requests[0]?.init.body as string) as { resourceMetrics: unknown[] };
     expect(body.resourceMetrics).toHaveLength(1);
     expect(exportCount(registry, 'success')).toBe(1);
   });
@@ -74,7 +75,7 @@ describe('startReporter', () => {
       'reporter.intervalMs',
     );
     expect(() =>
-      startReporter({ agentUrl: 'http://agent', pipeline: 'p', ...({ interval: 5 } as object) } as never),
+      startReporter({ agentUrl: 'http://agent', pipeline: 'p', ...({ interval: 5 } as object) }),
     ).toThrow('reporter');
   });
 });
