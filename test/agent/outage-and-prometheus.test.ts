@@ -82,4 +82,24 @@ describe('agent under a real Prometheus and a broker outage', () => {
     expect((await apiGroup(agent, group))?.lagMessages).toBe(23);
     expect(await scrape(agent)).toContain('streamops_collector_up{cluster="local"} 1');
   });
+
+  it('marks the cluster down when requests time out, and recovers when the brokers answer again', async () => {
+    // Every broker answers 4 s late; the agent's request timeout is 3 s.
+    await broker.control.rtt(-1, 4000);
+    clock.advance(1000);
+    await agent.collectNow();
+    expect(agent.snapshots()[0]?.health.up).toBe(false);
+    expect(agent.snapshots()[0]?.health.lastError).toMatch(/timed? ?out/i);
+    await broker.control.rtt(-1, 0);
+    await pollUntil(
+      'the collector to recover from the timeouts',
+      async () => {
+        clock.advance(1000);
+        await agent.collectNow();
+        return agent.snapshots()[0]?.health.up ? true : undefined;
+      },
+      { timeoutMs: 30_000, intervalMs: 200 },
+    );
+    expect((await apiGroup(agent, group))?.lagMessages).toBe(23);
+  });
 });
