@@ -48,3 +48,13 @@ export { CommitWindow, type CommitWindowOptions } from './evaluator/commit-windo
 export { evaluatePartitionStatus, type PartitionStatusResult } from './evaluator/partition-status';
 export { evaluateGroupStatus, type GroupStatusResult } from './evaluator/group-status';
 export { evaluateThresholdStatus, type ThresholdStatusResult } from './evaluator/threshold-status';
+
+// Pipeline reports: OTLP ingest, the per-instance store and the throughput and capacity model.
+export { OtlpMetricsIngest, type OtlpIngestOptions } from './ingest/ingest-handler';
+export { defaultIngestLimits, type IngestLimits } from './ingest/limits';
+export { encodeOtlpJson, encodeOtlpProtobuf } from './ingest/otlp-encode';
+export { streamopsAttributeNames } from './ingest/attributes';
+export { InstanceStore, type InstanceStoreOptions } from './pipelines/instance-store';
+export { modelPipeline, type PipelineModel, type PipelineModelInput } from './pipelines/model';
+export { planCapacity, type CapacityPlan } from './pipelines/capacity';
+export { ingestMetrics, pipelineMetricCatalogue, pipelineMetrics } from './metrics/pipeline-catalogue';

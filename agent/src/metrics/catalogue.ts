@@ -1,4 +1,5 @@
 import { type MetricDefinition } from '@streamops/sdk';
+import { pipelineMetricCatalogue } from './pipeline-catalogue';
 
 const component = 'agent';
 const groupLabels = ['cluster', 'group'] as const;
@@ -240,4 +241,5 @@ export const kafkaLagExporterCompatibilityMetrics = {
 export const agentMetricCatalogue: readonly MetricDefinition[] = [
   ...Object.values(agentLagMetrics),
   ...Object.values(kafkaLagExporterCompatibilityMetrics),
+  ...pipelineMetricCatalogue,
 ];
