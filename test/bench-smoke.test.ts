@@ -1,0 +1,114 @@
+/**
+ * Runs every bench in smoke mode (tiny sizes) so the benches cannot rot unnoticed.
+ * Asserts only that each produces well-formed results and a report: never a timing, a
+ * ratio or a goal, which depend on the machine and on whatever else it is running.
+ */
+import { benchNames, runBench } from '../bench/src/benches';
+import { describeMachine } from '../bench/src/machine';
+import { renderReport, type Section } from '../bench/src/report';
+import { type BenchOptions } from '../bench/src/runtime';
+import { type Summary } from '../bench/src/stats';
+import { resetOtelGlobals } from '../bench/src/tracing';
+
+const options: BenchOptions = { smoke: true, log: () => undefined };
+const sections: Section[] = [];
+
+/** A summary of real measurements: finite, ordered, and from at least one sample. */
+function expectMeasured(summary: Summary, { positive = true } = {}): void {
+  expect(summary.count).toBeGreaterThan(0);
+  for (const value of [summary.min, summary.median, summary.max]) {
+    expect(Number.isFinite(value)).toBe(true);
+    if (positive) expect(value).toBeGreaterThan(0);
+  }
+  expect(summary.min).toBeLessThanOrEqual(summary.median);
+  expect(summary.median).toBeLessThanOrEqual(summary.max);
+}
+
+function expectSection(section: Section): void {
+  expect(section.title).not.toBe('');
+  expect(section.tables.length).toBeGreaterThan(0);
+  for (const table of section.tables) {
+    expect(table.rows.length).toBeGreaterThan(0);
+    for (const row of table.rows) expect(row).toHaveLength(table.headers.length);
+  }
+  sections.push(section);
+}
+
+afterAll(() => resetOtelGlobals());
+
+it('runs the isolated SDK overhead bench', async () => {
+  const { result, section } = await runBench('overhead', options);
+  // The SDK saw every message, without errors, false losses or duplicates.
+  expect(result.problems).toEqual([]);
+  expect(result.consumer.map((table) => table.id)).toEqual(['consumer-eachMessage', 'consumer-eachBatch']);
+  expect(result.producer).toHaveLength(2);
+  for (const table of [...result.consumer, ...result.producer]) {
+    expect(table.rows[0]?.id).toBe('none');
+    for (const row of table.rows) {
+      expectMeasured(row.nsPerMessage);
+      expectMeasured(row.ratio);
+      expectMeasured(row.addedNs, { positive: false });
+      expect(row.samples).toHaveLength(result.sizes.rounds);
+      // Tracing variants really traced: at least one span per message reached the exporter.
+      if (row.id.includes('simple') || row.id.includes('batch'))
+        expect(row.spansPerMessage).toBeGreaterThan(0);
+      else expect(row.spansPerMessage).toBe(0);
+    }
+  }
+  const headers = new Map(result.headers.map((cost) => [cost.setup, cost]));
+  expect(Object.keys(headers.get('streamops, tracing off')!.valueBytes).sort()).toEqual([
+    'streamops-origin-ts',
+    'streamops-producer-id',
+    'streamops-seq',
+  ]);
+  expect(headers.get('streamops, tracing on')!.valueBytes.traceparent).toBe(55);
+  expect(Object.keys(headers.get('OTel instrumentation-kafkajs')!.valueBytes)).toEqual(['traceparent']);
+  for (const cost of result.headers) expect(cost.wireBytes).toBeGreaterThan(cost.rawBytes);
+  expectSection(section);
+});
+
+it('runs the end-to-end SDK bench on the test broker', async () => {
+  const { result, section } = await runBench('e2e', options);
+  expect(result.rows.map((row) => row.id)).toEqual(['none', 'none-headers', 'so-metrics', 'so-tracing']);
+  for (const row of result.rows) {
+    expectMeasured(row.throughput);
+    expectMeasured(row.throughputRatio);
+    expectMeasured(row.clientCpuUsPerMessage);
+    expectMeasured(row.p50Ms);
+    expectMeasured(row.p99Ms);
+    expect(row.p99Ms.median).toBeGreaterThanOrEqual(row.p50Ms.median);
+  }
+  expectSection(section);
+});
+
+it('runs the agent scale bench on the test broker', async () => {
+  const { result, section } = await runBench('scale', options);
+  expect(result.cells).toHaveLength(result.sizes.partitionLevels.length * result.sizes.groupLevels.length);
+  for (const cell of result.cells) {
+    // The agent saw every group and commit that was set up: otherwise nothing real was measured.
+    expect(cell.problems).toEqual([]);
+    expect(Number.isFinite(cell.coldCycleMs)).toBe(true);
+    expectMeasured(cell.warmCycleMs);
+    expectMeasured(cell.firstScrapeMs);
+    expectMeasured(cell.cachedScrapeMs);
+    expect(cell.scrapeSamples).toBeGreaterThan(cell.groupPartitions);
+    expect(cell.rssAfter).toBeGreaterThan(0);
+    expect(cell.maxRss).toBeGreaterThanOrEqual(cell.rssAfter);
+  }
+  expect(result.fits.length).toBeGreaterThan(0);
+  expect(result.profile?.categories.length).toBeGreaterThan(0);
+  expectSection(section);
+});
+
+it('renders every bench into one report', () => {
+  expect(sections.map((section) => section.title)).toHaveLength(benchNames.length);
+  const report = renderReport({
+    machine: describeMachine(process.cwd()),
+    startedAt: new Date(),
+    durationSeconds: 1,
+    smoke: true,
+    sections,
+  });
+  expect(report).toMatch(/^# Performance/);
+  for (const section of sections) expect(report).toContain(`## ${section.title}`);
+});
