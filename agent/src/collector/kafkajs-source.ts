@@ -16,6 +16,10 @@ import { type ClusterSource } from './cluster-source';
  * fetches; the public Admin API has neither. Typed here so the dependency is explicit.
  */
 interface KafkajsBroker {
+  listOffsets(request: {
+    isolationLevel: number;
+    topics: { topic: string; partitions: { partition: number; timestamp: number }[] }[];
+  }): Promise<{ responses: { topic: string; partitions: { partition: number; offset: string }[] }[] }>;
   fetch(request: {
     replicaId?: number;
     isolationLevel: number;
@@ -42,13 +46,14 @@ interface KafkajsCluster {
   findLeaderForPartitions(topic: string, partitions: number[]): Record<string, number[]>;
   findTopicPartitionMetadata(topic: string): { partitionId: number }[];
   findBroker(options: { nodeId: string }): Promise<KafkajsBroker>;
-  fetchTopicsOffset(
-    topics: { topic: string; partitions: { partition: number }[]; fromBeginning: boolean }[],
-  ): Promise<{ topic: string; partitions: { partition: number; offset: string }[] }[]>;
+  refreshMetadata(): Promise<void>;
 }
 type CreateCluster = (options: { metadataMaxAge: number; allowAutoTopicCreation: boolean }) => KafkajsCluster;
 
 const READ_COMMITTED = 1;
+// ListOffsets timestamps that ask for the first and the next offset of a partition.
+const EARLIEST_OFFSET = -2;
+const LATEST_OFFSET = -1;
 const RECORD_FETCH_MAX_BYTES_PER_PARTITION = 64 * 1024;
 
 function internalClusterFactory(kafka: Kafka): CreateCluster {
@@ -193,25 +198,70 @@ export class KafkajsClusterSource implements ClusterSource {
     await this.cluster.addMultipleTargetTopics(wanted);
     for (const topic of wanted) this.targetTopics.add(topic);
     await this.cluster.refreshMetadataIfNecessary();
-    const request = (fromBeginning: boolean) =>
-      this.cluster.fetchTopicsOffset(
-        wanted.map((topic) => ({ topic, partitions: this.partitionsOf(topic), fromBeginning })),
-      );
-    const [starts, ends] = await Promise.all([request(true), request(false)]);
-    const startByPartition = new Map<string, number>();
-    for (const { topic, partitions } of starts) {
-      for (const { partition, offset } of partitions) {
-        startByPartition.set(partitionKey(topic, partition), Number(offset));
+    try {
+      return await this.listWatermarksPerLeader(wanted);
+    } catch (error) {
+      // A moved leader answers NOT_LEADER; the next cycle must ask the new one.
+      await this.cluster.refreshMetadata().catch(() => undefined);
+      throw error;
+    }
+  }
+
+  /**
+   * ListOffsets (earliest and latest) sent to each partition leader directly, two requests
+   * per broker. kafkajs's own fetchTopicsOffset merges answers in time quadratic in the
+   * number of topics, which dominated cycles with thousands of partitions.
+   */
+  private async listWatermarksPerLeader(topics: readonly string[]): Promise<PartitionWatermarks[]> {
+    const byLeader = new Map<string, Map<string, number[]>>();
+    for (const topic of topics) {
+      const partitions = this.partitionsOf(topic).map(({ partition }) => partition);
+      for (const [nodeId, leaderPartitions] of Object.entries(
+        this.cluster.findLeaderForPartitions(topic, partitions),
+      )) {
+        let leaderTopics = byLeader.get(nodeId);
+        if (!leaderTopics) {
+          leaderTopics = new Map();
+          byLeader.set(nodeId, leaderTopics);
+        }
+        leaderTopics.set(topic, leaderPartitions);
       }
     }
-    return ends.flatMap(({ topic, partitions }) =>
-      partitions.map(({ partition, offset }) => ({
-        topic,
-        partition,
-        logStartOffset: startByPartition.get(partitionKey(topic, partition)) ?? 0,
-        logEndOffset: Number(offset),
-      })),
+    const starts = new Map<string, number>();
+    const ends = new Map<string, number>();
+    await Promise.all(
+      [...byLeader].map(async ([nodeId, leaderTopics]) => {
+        const broker = await this.cluster.findBroker({ nodeId });
+        const request = (timestamp: number) =>
+          broker.listOffsets({
+            isolationLevel: READ_COMMITTED,
+            topics: [...leaderTopics].map(([topic, partitions]) => ({
+              topic,
+              partitions: partitions.map((partition) => ({ partition, timestamp })),
+            })),
+          });
+        const [earliest, latest] = await Promise.all([request(EARLIEST_OFFSET), request(LATEST_OFFSET)]);
+        for (const [answer, target] of [
+          [earliest, starts],
+          [latest, ends],
+        ] as const) {
+          for (const { topic, partitions } of answer.responses) {
+            for (const { partition, offset } of partitions)
+              target.set(partitionKey(topic, partition), Number(offset));
+          }
+        }
+      }),
     );
+    const watermarks: PartitionWatermarks[] = [];
+    for (const topic of topics) {
+      for (const { partition } of this.partitionsOf(topic)) {
+        const key = partitionKey(topic, partition);
+        const logEndOffset = ends.get(key);
+        if (logEndOffset === undefined) continue;
+        watermarks.push({ topic, partition, logStartOffset: starts.get(key) ?? 0, logEndOffset });
+      }
+    }
+    return watermarks;
   }
 
   private async replaceCluster(): Promise<void> {
