@@ -80,6 +80,21 @@ const clusterSchema = z
   })
   .strict();
 
+const topicList = z.array(z.string().min(1)).optional();
+
+const declaredPipelineSchema = z
+  .object({
+    name: z.string().min(1),
+    inputTopics: topicList,
+    outputTopics: topicList,
+    deadLetterTopics: topicList,
+    /** Stage order, first to last. */
+    stages: z.array(z.string().min(1)).optional(),
+    /** Per-stage settings the reports cannot tell: handlers per instance not seen by busy time. */
+    stageConcurrency: z.record(z.string(), z.number().int().min(1).max(10_000)).optional(),
+  })
+  .strict();
+
 /** The agent configuration file, after defaults. */
 export const agentConfigSchema = z
   .object({
@@ -117,6 +132,34 @@ export const agentConfigSchema = z
       .object({ kafkaLagExporter: z.boolean().default(false) })
       .strict()
       .default({}),
+    ingest: z
+      .object({
+        enabled: z.boolean().default(true),
+        /** Bearer token clients must send; by reference only. */
+        token: secretReference.optional(),
+        instanceTtlSeconds: z.number().min(5).max(86_400).default(60),
+        maxBodyBytes: z
+          .number()
+          .int()
+          .min(1024)
+          .max(64 * 1024 * 1024)
+          .default(4 * 1024 * 1024),
+        maxInstances: z.number().int().min(1).max(100_000).default(5_000),
+        maxSeriesPerInstance: z.number().int().min(1).max(100_000).default(2_000),
+        reportsPerSecondPerInstance: z.number().positive().max(1_000).default(5),
+      })
+      .strict()
+      .default({}),
+    pipelines: z
+      .object({
+        /** Window the rates of the model are measured over. */
+        windowSeconds: z.number().min(1).max(3600).default(60),
+        /** Target input rate the capacity plan is made for (streamops capacity can ask for another). */
+        targetRate: z.number().positive().optional(),
+        declared: z.array(declaredPipelineSchema).default([]),
+      })
+      .strict()
+      .default({}),
   })
   .strict();
 
@@ -124,5 +167,7 @@ export const agentConfigSchema = z
 export type AgentConfig = z.infer<typeof agentConfigSchema>;
 /** One cluster's connection and filter settings. */
 export type ClusterConfig = AgentConfig['clusters'][number];
+/** A pipeline whose topology is declared rather than (only) learnt from reports. */
+export type DeclaredPipelineConfig = AgentConfig['pipelines']['declared'][number];
 /** A reference to a secret held in an environment variable or a file. */
 export type SecretReference = z.infer<typeof secretReference>;

@@ -1,4 +1,7 @@
 import express, { type Express, type Request, type Response } from 'express';
+import { IngestRejectionReason } from '../ingest/limits';
+import { type OtlpMetricsIngest } from '../ingest/ingest-handler';
+import { type PipelineModel } from '../pipelines/model';
 import { expositionContentType, type ExpositionFormat } from '../prometheus/exposition';
 import { type ClusterLagSnapshot } from '../protocol/lag-snapshot';
 
@@ -7,6 +10,12 @@ export interface AgentReadModel {
   snapshots(): readonly ClusterLagSnapshot[];
   /** Rendered exposition of the last cycle (cached by the implementation). */
   metrics(format: ExpositionFormat): Promise<string> | string;
+  /** Pipeline models of the last update; absent when the pipeline view is off. */
+  pipelines?(): readonly PipelineModel[];
+  /** One pipeline's model planned for a target input rate. */
+  planPipeline?(pipeline: string, targetRate: number): PipelineModel | undefined;
+  /** OTLP metrics ingest behind POST /v1/metrics; absent when ingest is off. */
+  readonly ingest?: OtlpMetricsIngest;
 }
 
 // JSON has no infinities; time to drain is +Inf while lag grows, so it is sent as a string.
@@ -134,6 +143,91 @@ export function createAgentApp(model: AgentReadModel): Express {
       })),
     });
   });
+
+  const ingest = model.ingest;
+  if (ingest) {
+    // express.raw inflates gzip itself and stops at the limit; its refusals are answered
+    // and counted by the ingest like every other refusal.
+    const rawBody = express.raw({ type: () => true, limit: ingest.limits.maxBodyBytes });
+    const answer = (response: Response, reply: ReturnType<OtlpMetricsIngest['handle']>) => {
+      response.status(reply.status).set(reply.headers).type(reply.contentType).send(Buffer.from(reply.body));
+    };
+    app.post(
+      '/v1/metrics',
+      (request, response, next) =>
+        rawBody(request, response, (error?: unknown) => {
+          if (error === undefined || error === null) return next();
+          const type = (error as { type?: string }).type;
+          const reason =
+            type === 'entity.too.large'
+              ? IngestRejectionReason.BodyTooLarge
+              : type === 'encoding.unsupported'
+                ? IngestRejectionReason.UnsupportedEncoding
+                : (request.get('content-type') ?? '').includes('protobuf')
+                  ? IngestRejectionReason.MalformedProtobuf
+                  : IngestRejectionReason.MalformedJson;
+          answer(
+            response,
+            ingest.refuseRequest(request.get('content-type'), reason, String((error as Error).message)),
+          );
+        }),
+      (request, response) => {
+        answer(
+          response,
+          ingest.handle({
+            contentType: request.get('content-type'),
+            contentEncoding: undefined,
+            authorization: request.get('authorization'),
+            body: Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0),
+          }),
+        );
+      },
+    );
+  }
+
+  const pipelines = model.pipelines?.bind(model);
+  if (pipelines) {
+    app.get('/api/v1/pipelines', (_request, response) => {
+      sendJson(response, 200, {
+        pipelines: pipelines().map((pipeline) => ({
+          pipeline: pipeline.pipeline,
+          arrivalRate: pipeline.arrivalRate,
+          processingYield: pipeline.processingYield,
+          deliveryYield: pipeline.deliveryYield,
+          effectiveThroughput: pipeline.effectiveThroughput,
+          deliveredRate: pipeline.deliveredRate,
+          mismatch: pipeline.mismatch,
+          lagTrend: pipeline.lagTrend,
+          bottleneck: pipeline.bottleneck,
+          maxSustainableThroughput: pipeline.maxSustainableThroughput,
+          timeToDrainSeconds: pipeline.timeToDrainSeconds,
+        })),
+      });
+    });
+    app.get('/api/v1/pipelines/:pipeline', (request, response) => {
+      const name = request.params.pipeline;
+      const targetText = request.query.targetRate;
+      let found: PipelineModel | undefined;
+      if (targetText !== undefined) {
+        const targetRate = Number(targetText);
+        if (typeof targetText !== 'string' || !Number.isFinite(targetRate) || targetRate <= 0) {
+          sendJson(response, 400, {
+            error: 'bad_request',
+            message: `targetRate must be a positive number of messages per second, got ${JSON.stringify(targetText)}`,
+          });
+          return;
+        }
+        found = model.planPipeline?.(name, targetRate);
+      } else {
+        found = pipelines().find((candidate) => candidate.pipeline === name);
+      }
+      if (!found) {
+        notFound(response, `unknown pipeline ${JSON.stringify(name)}`);
+        return;
+      }
+      sendJson(response, 200, found);
+    });
+  }
 
   app.use((request, response) => notFound(response, `no route for ${request.method} ${request.path}`));
   return app;

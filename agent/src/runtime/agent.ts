@@ -9,6 +9,12 @@ import { type AgentConfig, type ClusterConfig } from '../config/schema';
 import { createAgentApp } from '../httpserver/app';
 import { type ExpositionFormat } from '../prometheus/exposition';
 import { renderLagMetrics } from '../prometheus/render-lag';
+import { renderPipelineMetrics } from '../prometheus/render-pipelines';
+import { OtlpMetricsIngest } from '../ingest/ingest-handler';
+import { InstanceStore } from '../pipelines/instance-store';
+import { type PipelineModel } from '../pipelines/model';
+import { PipelineView } from '../pipelines/pipeline-view';
+import { resolveSecret } from '../config/secrets';
 import { type ClusterLagSnapshot } from '../protocol/lag-snapshot';
 import { ClusterLagStore } from '../storage/cluster-lag-store';
 import { CycleLoop, systemTimers, type Timers } from './cycle-loop';
@@ -27,6 +33,8 @@ export interface RunningAgent {
   readonly port: number;
   /** Current snapshot of every cluster. */
   snapshots(): readonly ClusterLagSnapshot[];
+  /** Pipeline models of the last update (empty when ingest is off). */
+  pipelines(): readonly PipelineModel[];
   /** Runs one collection cycle on every cluster now (tests and the one-shot CLI). */
   collectNow(): Promise<void>;
   /** Stops collection, closes the server and the Kafka connections. */
@@ -87,6 +95,32 @@ function clusterRuntime(
   return { store, source, cycle, loop };
 }
 
+/** The pipeline view's parts: the instance store fed by OTLP ingest, and the model over it. */
+function pipelineRuntime(config: AgentConfig, nowMs: () => number) {
+  const { ingest: ingestConfig, pipelines } = config;
+  const store = new InstanceStore({
+    now: nowMs,
+    instanceTtlMs: ingestConfig.instanceTtlSeconds * 1000,
+    maxInstances: ingestConfig.maxInstances,
+    maxSeriesPerInstance: ingestConfig.maxSeriesPerInstance,
+  });
+  const ingest = new OtlpMetricsIngest({
+    sink: store,
+    now: nowMs,
+    bearerToken: ingestConfig.token ? resolveSecret(ingestConfig.token, 'ingest.token') : null,
+    limits: {
+      maxBodyBytes: ingestConfig.maxBodyBytes,
+      reportsPerSecondPerInstance: ingestConfig.reportsPerSecondPerInstance,
+    },
+  });
+  const view = new PipelineView(store, {
+    windowMs: pipelines.windowSeconds * 1000,
+    declared: pipelines.declared,
+    targetRate: pipelines.targetRate ?? null,
+  });
+  return { store, ingest, view };
+}
+
 /** Removes the `# EOF` prom-client ends OpenMetrics with, so it can be followed by more families. */
 function withoutEof(text: string): string {
   return text.replace(/# EOF\s*$/, '');
@@ -109,10 +143,15 @@ export async function startAgent(
     timers: dependencies.timers ?? systemTimers,
   };
   const rendered = new Map<ExpositionFormat, string>();
-  const runtimes = config.clusters.map((cluster) =>
-    clusterRuntime(cluster, config, resolved, () => rendered.clear()),
-  );
-  const snapshots = () => runtimes.map((runtime) => runtime.store.snapshot());
+  const pipelineParts = config.ingest.enabled ? pipelineRuntime(config, resolved.nowMs) : null;
+  // Set once the runtimes exist; no cycle can finish before that.
+  let snapshots: () => ClusterLagSnapshot[] = () => [];
+  const afterCycle = () => {
+    pipelineParts?.view.update(resolved.nowMs(), snapshots());
+    rendered.clear();
+  };
+  const runtimes = config.clusters.map((cluster) => clusterRuntime(cluster, config, resolved, afterCycle));
+  snapshots = () => runtimes.map((runtime) => runtime.store.snapshot());
 
   // Process metrics (memory, CPU, event loop) of the agent itself, one registry per format.
   const prometheusProcessRegistry = new Registry();
@@ -123,13 +162,30 @@ export async function startAgent(
 
   const app = createAgentApp({
     snapshots,
+    ...(pipelineParts
+      ? {
+          ingest: pipelineParts.ingest,
+          pipelines: () => pipelineParts.view.models(),
+          planPipeline: (pipeline: string, targetRate: number) =>
+            pipelineParts.view.planFor(pipeline, targetRate),
+        }
+      : {}),
     async metrics(format) {
       let lagText = rendered.get(format);
       if (lagText === undefined) {
-        lagText = renderLagMetrics(snapshots(), {
+        const exposition = renderLagMetrics(snapshots(), {
           granularity: config.collection.granularity,
           kafkaLagExporterCompatibility: config.compatibility.kafkaLagExporter,
-        }).render(format);
+        });
+        if (pipelineParts) {
+          renderPipelineMetrics(exposition, {
+            models: pipelineParts.view.models(),
+            liveInstances: (pipeline) => pipelineParts.view.liveInstances(pipeline),
+            ingest: pipelineParts.ingest.counts(),
+            store: pipelineParts.store.stats(),
+          });
+        }
+        lagText = exposition.render(format);
         rendered.set(format, lagText);
       }
       const processText =
@@ -153,6 +209,7 @@ export async function startAgent(
     url: `http://${host}:${port}`,
     port,
     snapshots,
+    pipelines: () => pipelineParts?.view.models() ?? [],
     async collectNow() {
       await Promise.all(runtimes.map((runtime) => runtime.cycle()));
     },
