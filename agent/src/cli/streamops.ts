@@ -1,11 +1,13 @@
 #!/usr/bin/env node
 import { ConfigError } from '../config/load';
+import { runCapacityCommand } from './capacity-command';
 import { runLagCommand } from './lag-command';
 
 const usage = `usage: streamops <command> [flags]
 
 commands:
   lag        consumer group lag per partition, in messages and seconds, with status
+  capacity   pipeline throughput model, stage utilisation, bottleneck and a plan for a target rate
 
 Run "streamops <command> --help" for a command's flags.`;
 
@@ -15,6 +17,8 @@ async function main(argv: readonly string[]): Promise<number> {
   switch (command) {
     case 'lag':
       return runLagCommand(rest, process.env, (text) => console.log(text));
+    case 'capacity':
+      return runCapacityCommand(rest, (text) => console.log(text));
     case undefined:
     case '--help':
     case 'help':

@@ -166,7 +166,10 @@ export function pipelineCounters(
       ? total(outcomes, outcomeIs(stageOutcomeNames.error))
       : total(seriesOf(snapshot, 'consumerHandlerErrors'));
 
-  const lastStage = topology.stages[topology.stages.length - 1];
+  // The last processing stage in order: stages reported but not declared (the plain
+  // consumer and producer clients) follow the declared ones and have no outcome series.
+  const stagesWithOutcomes = new Set(outcomes.map((series) => series.stage));
+  const lastStage = [...topology.stages].reverse().find((stage) => stagesWithOutcomes.has(stage));
   const lastStageOutcomes = outcomes.filter((series) => series.stage === lastStage);
   const processed =
     topology.stageOrderDeclared && lastStageOutcomes.length > 0

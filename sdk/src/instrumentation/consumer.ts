@@ -16,7 +16,7 @@ import type {
   TopicPartitionOffset,
 } from 'kafkajs';
 import { type CounterCell, type HistogramCell } from '../metrics/cell-metrics';
-import { type BusyTimeAccount } from '../processor/busy-time';
+import { accountsOwnBusyTimeOf, type BusyTimeAccount } from '../processor/busy-time';
 import { type KafkaMessageHeaders } from '../propagation/kafka-headers';
 import { StreamopsHeaderReader, type IgnoredHeaderReason } from '../propagation/streamops-headers';
 import {
@@ -159,6 +159,8 @@ export class ConsumerInstrumentation {
   private readonly topics = new Map<string, ConsumerTopicBinding>();
   private readonly headerReader: StreamopsHeaderReader;
   private readonly busy: BusyTimeAccount;
+  /** The busy account of the running handler; null when its stages account their own. */
+  private handlerBusy: BusyTimeAccount | null = null;
   private readonly groupEvents: ConsumerGroupEvents;
   /** Topic of the message whose headers are being read, for counting ignored headers. */
   private readingTopic: ConsumerTopicBinding | undefined;
@@ -239,6 +241,7 @@ export class ConsumerInstrumentation {
   private instrumentRunConfig(config: ConsumerRunConfig | undefined): ConsumerRunConfig | undefined {
     if (config === null || typeof config !== 'object') return config;
     const { eachMessage, eachBatch } = config;
+    this.handlerBusy = accountsOwnBusyTimeOf(eachMessage ?? eachBatch) ? null : this.busy;
     if (typeof eachMessage === 'function') {
       return { ...config, eachMessage: (payload) => this.eachMessage(eachMessage, payload) };
     }
@@ -323,7 +326,7 @@ export class ConsumerInstrumentation {
         span = tracer.startSpan(`process ${payload.topic}`, { kind: SpanKind.CONSUMER, attributes }, parent);
         spanContext = trace.setSpan(parent, span);
       }
-      this.busy.begin();
+      this.handlerBusy?.begin();
     } catch {
       this.scope.metrics.countInstrumentationError('consume');
     }
@@ -339,7 +342,7 @@ export class ConsumerInstrumentation {
       throw error;
     } finally {
       this.scope.guard('consume', () => {
-        this.busy.end();
+        this.handlerBusy?.end();
         topic?.processDuration.observe(clock.monotonicSeconds() - started);
         if (failed) {
           const errorType = errorTypeOf(failure);
@@ -396,7 +399,7 @@ export class ConsumerInstrumentation {
           originalResolve(offset);
         },
       };
-      this.busy.begin();
+      this.handlerBusy?.begin();
     } catch {
       this.scope.metrics.countInstrumentationError('consume');
     }
@@ -412,7 +415,7 @@ export class ConsumerInstrumentation {
       throw error;
     } finally {
       this.scope.guard('consume', () => {
-        this.busy.end();
+        this.handlerBusy?.end();
         if (timeline !== undefined && batch !== undefined) {
           batch.failure = failure;
           timeline.finish(clock.monotonicSeconds(), failed, batch.onMessage);

@@ -66,3 +66,24 @@ export class BusyTimeAccount {
     this.cell?.inc(busy);
   }
 }
+
+const accountsOwnBusyTime = Symbol('streamops.accountsOwnBusyTime');
+
+/**
+ * Marks a consumer handler whose stages account their own busy time (the one pipeline()
+ * runs), so the consumer instrumentation does not count the same time again under the
+ * consumer's stage: the capacity model would otherwise see a pseudo-stage covering all
+ * the real ones and take it for the bottleneck.
+ */
+export function markAccountsOwnBusyTime<F extends object>(handler: F): F {
+  Object.defineProperty(handler, accountsOwnBusyTime, { value: true });
+  return handler;
+}
+
+/** True for a handler marked by {@link markAccountsOwnBusyTime}. */
+export function accountsOwnBusyTimeOf(handler: unknown): boolean {
+  return (
+    typeof handler === 'function' &&
+    (handler as { [accountsOwnBusyTime]?: boolean })[accountsOwnBusyTime] === true
+  );
+}

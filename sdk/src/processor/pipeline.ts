@@ -18,7 +18,7 @@ import {
   ATTR_STREAMOPS_STAGE,
 } from '../tracing/semconv';
 import { errorTypeOf, recordSpanError } from '../tracing/spans';
-import { type BusyTimeAccount } from './busy-time';
+import { markAccountsOwnBusyTime, type BusyTimeAccount } from './busy-time';
 import { realSleep, runStage, stageOutcomes, type Sleep, type Stage, type StageOutcome } from './stage';
 
 /** Headers added to dead-lettered messages, next to the original ones. */
@@ -205,7 +205,7 @@ export function pipeline(options: PipelineOptions): Pipeline {
       for (const topic of topics) await consumer.subscribe({ topic, fromBeginning: fromBeginning ?? false });
       await consumer.run({
         eachBatchAutoResolve: false,
-        eachBatch: (payload) => runner.processBatch(payload),
+        eachBatch: markAccountsOwnBusyTime((payload: EachBatchPayload) => runner.processBatch(payload)),
       });
     },
     stop: () => consumer.stop(),
