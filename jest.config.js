@@ -12,6 +12,7 @@ const moduleNameMapper = {
   '^@streamops/sdk$': '<rootDir>/sdk/src/index.ts',
   '^@streamops/agent$': '<rootDir>/agent/src/index.ts',
   '^@streamops/test-broker$': '<rootDir>/tools/test-broker/src/index.ts',
+  '^@streamops/dashboards$': '<rootDir>/dashboards/src/index.ts',
 };
 
 function project(displayName, testMatch, extra = {}) {
@@ -34,6 +35,7 @@ module.exports = {
   projects: [
     project('sdk', ['<rootDir>/sdk/src/**/*.test.ts']),
     project('agent', ['<rootDir>/agent/src/**/*.test.ts']),
+    project('dashboards', ['<rootDir>/dashboards/src/**/*.test.ts']),
     project('integration', ['<rootDir>/test/**/*.test.ts']),
     // The broker's conformance suite; its global set-up starts one shared broker (tests that
     // inject faults start their own).

@@ -237,9 +237,50 @@ export const kafkaLagExporterCompatibilityMetrics = {
   },
 } as const satisfies Record<string, MetricDefinition>;
 
+/**
+ * Process metrics of the agent itself, from prom-client's default collectors
+ * (collectDefaultMetrics in runtime/agent.ts). Defined here because dashboards read
+ * them; prom-client emits more of the same family (see its documentation).
+ */
+export const agentProcessMetrics = {
+  residentMemory: {
+    name: 'process_resident_memory_bytes',
+    type: 'gauge',
+    unit: 'bytes',
+    labels: [],
+    help: 'Resident memory size of the agent process.',
+    component: 'agent (process)',
+  },
+  heapUsed: {
+    name: 'nodejs_heap_size_used_bytes',
+    type: 'gauge',
+    unit: 'bytes',
+    labels: [],
+    help: 'JavaScript heap in use by the agent process.',
+    component: 'agent (process)',
+  },
+  cpuSeconds: {
+    name: 'process_cpu_seconds_total',
+    type: 'counter',
+    unit: 'seconds',
+    labels: [],
+    help: 'User and system CPU time spent by the agent process.',
+    component: 'agent (process)',
+  },
+  eventLoopLagP99: {
+    name: 'nodejs_eventloop_lag_p99_seconds',
+    type: 'gauge',
+    unit: 'seconds',
+    labels: [],
+    help: '99th percentile of the agent event loop delay.',
+    component: 'agent (process)',
+  },
+} as const satisfies Record<string, MetricDefinition>;
+
 /** All agent metric definitions, for documentation and checks. */
 export const agentMetricCatalogue: readonly MetricDefinition[] = [
   ...Object.values(agentLagMetrics),
   ...Object.values(kafkaLagExporterCompatibilityMetrics),
   ...pipelineMetricCatalogue,
+  ...Object.values(agentProcessMetrics),
 ];
