@@ -1,22 +1,13 @@
-import { createServer, type Server } from 'node:http';
-import { type AddressInfo } from 'node:net';
-import { join } from 'node:path';
-import { Kafka, logLevel, type KafkaMessage, type Producer } from 'kafkajs';
-import { Registry } from 'prom-client';
-import { parseAgentConfig, startAgent, type RunningAgent } from '@streamops/agent';
 import {
   allDashboards,
   panelTargets,
-  renderRuleFiles,
   variableQueries,
   type DashboardFile,
   type PanelTarget,
 } from '@streamops/dashboards';
-import { instrument, pipeline, stage, startReporter, type Pipeline, type Reporter } from '@streamops/sdk';
-import { startTestBroker, uniqueTestName, type TestBroker } from '@streamops/test-broker';
-import { commitAs } from '../agent/harness';
+import { type TestPrometheus } from '../support/prometheus';
 import { pollUntil } from '../support/poll';
-import { startPrometheus, type TestPrometheus } from '../support/prometheus';
+import { startDashboardScenario, substitute, type DashboardScenario } from './scenario';
 
 // Every panel query of every dashboard, with its variables substituted, returns data from a
 // real Prometheus that scrapes a real agent (lag of a real broker, OTLP reports of an
@@ -37,182 +28,25 @@ const mayBeEmpty: Readonly<Record<string, string>> = {
 
 type Dashboard = DashboardFile['dashboard'];
 
-let broker: TestBroker;
-let agent: RunningAgent;
+let scenario: DashboardScenario;
 let prometheus: TestPrometheus;
-let source: Producer;
-let app: { running: Pipeline; reporter: Reporter; server: Server; stop(): Promise<void> };
-let producing: NodeJS.Timeout | undefined;
-let produced = 0;
-
-const name = uniqueTestName('dash');
-const input = `${name}.in`;
-const output = `${name}.out`;
-const deadLetters = `${name}.dlq`;
-const group = `${name}-group`;
-const laggard = `${name}-laggard`;
-
-function kafka(): Kafka {
-  return new Kafka({
-    clientId: uniqueTestName('dash'),
-    brokers: broker.bootstrap,
-    logLevel: logLevel.NOTHING,
-  });
-}
-
-/** The instrumented pipeline: parse (retries a flaky first attempt) → enrich (dead-letters) → score (filters). */
-async function startApp(): Promise<typeof app> {
-  const registry = new Registry();
-  const clients = instrument(kafka(), { registry, pipeline: name, tracing: false });
-  const consumer = clients.consumer({ groupId: group, maxWaitTimeInMs: 50, sessionTimeout: 10_000 });
-  const producer = clients.producer();
-  await consumer.connect();
-  await producer.connect();
-  const attempted = new Set<number>();
-  const running = pipeline({
-    name,
-    source: { consumer, topics: [input], fromBeginning: true },
-    stages: [
-      stage(
-        'parse',
-        (message: KafkaMessage) => {
-          const value = Number(message.value?.toString());
-          if (value % 13 === 0 && !attempted.has(value)) {
-            attempted.add(value);
-            throw new Error('flaky first attempt');
-          }
-          return value;
-        },
-        { retries: 1 },
-      ),
-      stage(
-        'enrich',
-        (value: number) => {
-          if (value % 10 === 0) throw new RangeError(`order ${value} cannot be enriched`);
-          return value;
-        },
-        { deadLetterTopic: deadLetters },
-      ),
-      stage('score', (value: number) => (value % 7 === 0 ? null : String(value * 2))),
-    ],
-    sink: { producer, topic: output },
-    instrumentation: { registry, tracing: false },
-    sleep: () => Promise.resolve(),
-  });
-  await running.start();
-  const reporter = startReporter({
-    agentUrl: agent.url,
-    pipeline: name,
-    registry,
-    instanceId: `${name}-a`,
-    intervalMs: 500,
-  });
-  // The app's own /metrics, as the SDK's register entry point would serve it.
-  const server = createServer((_request, response) => {
-    registry.metrics().then(
-      (text) => response.writeHead(200, { 'content-type': registry.contentType }).end(text),
-      (error: Error) => response.writeHead(500).end(error.message),
-    );
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    running,
-    reporter,
-    server,
-    async stop() {
-      await running.stop();
-      await reporter.stop();
-      await consumer.disconnect();
-      await producer.disconnect();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
-}
-
-function produceSome(): void {
-  const messages = Array.from({ length: 10 }, (_, index) => ({
-    key: `k${index}`,
-    value: String(produced + index + 1),
-  }));
-  produced += messages.length;
-  source.send({ topic: input, acks: -1, messages }).catch(() => undefined);
-}
+let name: string;
+let group: string;
+let laggard: string;
+let input: string;
 
 beforeAll(async () => {
-  broker = await startTestBroker({
-    brokers: 1,
-    topics: [
-      { name: input, partitions: 3 },
-      { name: output, partitions: 1 },
-      { name: deadLetters, partitions: 1 },
-    ],
-  });
-  agent = await startAgent(
-    parseAgentConfig({
-      clusters: [{ name: 'local', brokers: broker.bootstrap }],
-      collection: { intervalSeconds: 1, requestTimeoutMs: 3000 },
-      server: { host: '127.0.0.1', port: 0 },
-      ingest: { instanceTtlSeconds: 30 },
-      pipelines: {
-        windowSeconds: 2,
-        declared: [
-          {
-            name,
-            inputTopics: [input],
-            outputTopics: [output],
-            deadLetterTopics: [deadLetters],
-            stages: ['parse', 'enrich', 'score'],
-          },
-        ],
-      },
-    }),
-  );
-  source = kafka().producer();
-  await source.connect();
-  produceSome();
-  // A group that read the start of partition 0 and stopped: real lag, growing, never draining.
-  await commitAs(kafka(), laggard, input, [[0, 1]]);
-  app = await startApp();
-  producing = setInterval(produceSome, 100);
-  // One report the agent refuses, so that the rejected-reports panel has something to show.
-  const refused = await fetch(`${agent.url}/v1/metrics`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: '{"resourceMetrics": [',
-  });
-  expect(refused.status).toBe(400);
-
-  const rulesFolder = join(__dirname, '..', '..', 'dashboards', 'rules');
-  prometheus = await startPrometheus({
-    targets: [new URL(agent.url).host, `127.0.0.1:${(app.server.address() as AddressInfo).port}`],
-    ruleFiles: [...renderRuleFiles().keys()].map((file) => join(rulesFolder, file)),
-    scrapeIntervalSeconds: 1,
-  });
+  scenario = await startDashboardScenario();
+  ({ prometheus, name, group, laggard, input } = scenario);
 }, 60_000);
 
 afterAll(async () => {
-  if (producing) clearInterval(producing);
-  await prometheus?.stop();
-  await app?.stop().catch(() => undefined);
-  await source?.disconnect();
-  await agent?.stop();
-  await broker?.stop();
+  await scenario?.stop();
 });
 
 /** Escapes a value the way Grafana does for a regex matcher. */
 function escapeRegex(value: string): string {
   return value.replace(/[\\^$*+?.()|[\]{}/]/g, '\\\\$&');
-}
-
-function substitute(expr: string, values: Readonly<Record<string, string>>): string {
-  return expr
-    .replace(/\$__rate_interval/g, '1m')
-    .replace(/\$__range/g, '5m')
-    .replace(/\$\{?(\w+)\}?/g, (_match, variable: string) => {
-      const value = values[variable];
-      if (value === undefined) throw new Error(`no value for $${variable} in ${expr}`);
-      return value;
-    });
 }
 
 /** Grafana's label_values(selector, label): the label's values among the selected series. */
