@@ -100,6 +100,40 @@ it('runs the agent scale bench on the test broker', async () => {
   expectSection(section);
 });
 
+it('runs the agent OTLP ingest bench on the test broker', async () => {
+  const { result, section } = await runBench('ingest', options);
+  expect(result.levels).toHaveLength(result.sizes.instanceLevels.length);
+  for (const level of result.levels) {
+    // Every report was accepted whole, and the agent's own counters agree with the client's.
+    expect(level.problems).toEqual([]);
+    expect(level.sent).toBeGreaterThan(0);
+    expect(level.accepted).toBe(level.sent);
+    expect(level.agent.acceptedPayloads).toBe(level.sent);
+    expect(level.agent.acceptedPoints).toBe(level.sent * result.seriesPerReport);
+    expect(level.agent.rejectedPayloads).toBe(0);
+    expect(level.agent.rejectedPoints).toBe(0);
+    expect(level.agent.instances).toBe(level.instances);
+    expect(level.slices).toHaveLength(result.sizes.rounds * 2);
+    expect(level.rows.map((row) => row.encoding)).toEqual(['protobuf', 'json']);
+    for (const row of level.rows) {
+      expect(row.meanBodyBytes).toBeGreaterThan(0);
+      expectMeasured(row.reportsPerSecond);
+      expectMeasured(row.p50Ms);
+      expectMeasured(row.p99Ms);
+      expect(row.p99Ms.median).toBeGreaterThanOrEqual(row.p50Ms.median);
+      // CPU is counted in clock ticks: a tiny load over a short slice can read 0.
+      expectMeasured(row.agentCpuPercent, { positive: false });
+      expectMeasured(row.clientCpuPercent, { positive: false });
+      expectMeasured(row.agentRss);
+    }
+    expect(level.maxRss).toBeGreaterThan(0);
+    expectMeasured(level.encoderCost.protobufUs);
+    expectMeasured(level.encoderCost.jsonUs);
+  }
+  expect(result.levels.at(-1)?.profiles.map((profile) => profile.encoding)).toEqual(['protobuf', 'json']);
+  expectSection(section);
+});
+
 it('renders every bench into one report', () => {
   expect(sections.map((section) => section.title)).toHaveLength(benchNames.length);
   const report = renderReport({

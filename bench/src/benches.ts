@@ -1,12 +1,13 @@
 /** The registry of benches: what `npm run bench` runs, and what the smoke test checks. */
 import { renderE2e, runE2eBench, type E2eResult } from './e2e';
+import { renderIngest, runIngestBench, type IngestResult } from './ingest';
 import { renderOverhead, runOverheadBench, type OverheadResult } from './overhead';
 import { type Section } from './report';
 import { type BenchOptions } from './runtime';
 import { renderScale, runScaleBench, type ScaleResult } from './scale';
 
 /** Names accepted by `--only`, in the order a full run executes them. */
-export const benchNames = ['overhead', 'e2e', 'scale'] as const;
+export const benchNames = ['overhead', 'e2e', 'scale', 'ingest'] as const;
 export type BenchName = (typeof benchNames)[number];
 
 /** The structured result of each bench. */
@@ -14,6 +15,7 @@ export interface BenchResults {
   overhead: OverheadResult;
   e2e: E2eResult;
   scale: ScaleResult;
+  ingest: IngestResult;
 }
 
 /** A bench's result and its part of the report. */
@@ -39,6 +41,10 @@ export async function runBench<N extends BenchName>(
     case 'scale': {
       const result = await runScaleBench(options);
       return { result, section: renderScale(result) } as BenchOutcome<N>;
+    }
+    case 'ingest': {
+      const result = await runIngestBench(options);
+      return { result, section: renderIngest(result) } as BenchOutcome<N>;
     }
     default:
       throw new Error(`unknown bench ${String(name)}`);

@@ -1,7 +1,8 @@
 /**
- * The agent process of the scale bench: runs the streamops agent through its public API
- * and answers the bench's commands (see scale-protocol.ts). A process of its own, so its
- * memory is the agent's and nothing else's. Started by scale.ts with Node's IPC channel.
+ * The agent process of the scale and ingest benches: runs the streamops agent through its
+ * public API and answers the bench's commands (see scale-protocol.ts). A process of its
+ * own, so its memory and CPU are the agent's and nothing else's. Started by
+ * agent-process.ts with Node's IPC channel.
  */
 import { get as httpGet } from 'node:http';
 import { Session } from 'node:inspector/promises';
@@ -80,19 +81,14 @@ async function scrape(current: RunningAgent): Promise<{ wallMs: number; bytes: n
   return { wallMs, bytes: Buffer.byteLength(body), samples };
 }
 
-async function profile(current: RunningAgent, cycles: number): Promise<ScaleReply> {
+/** Runs `action` under the V8 CPU profiler and summarises where the time went. */
+async function profiled(action: () => Promise<void>): Promise<ScaleReply> {
   const session = new Session();
   session.connect();
   try {
     await session.post('Profiler.enable');
     await session.post('Profiler.start');
-    const { wallMs, cpuMs } = await timed(async () => {
-      for (let cycle = 0; cycle < cycles; cycle++) {
-        await current.collectNow();
-        await scrape(current);
-        await scrape(current);
-      }
-    });
+    const { wallMs, cpuMs } = await timed(action);
     const { profile: recorded } = await session.post('Profiler.stop');
     // A profiler started in process records no idle samples: idle is what the CPU time leaves of the wall time.
     const idleShare = Math.min(1, Math.max(0, 1 - cpuMs / wallMs));
@@ -100,6 +96,16 @@ async function profile(current: RunningAgent, cycles: number): Promise<ScaleRepl
   } finally {
     session.disconnect();
   }
+}
+
+function profile(current: RunningAgent, cycles: number): Promise<ScaleReply> {
+  return profiled(async () => {
+    for (let cycle = 0; cycle < cycles; cycle++) {
+      await current.collectNow();
+      await scrape(current);
+      await scrape(current);
+    }
+  });
 }
 
 async function handle(command: ScaleCommand): Promise<ScaleReply> {
@@ -114,7 +120,15 @@ async function handle(command: ScaleCommand): Promise<ScaleReply> {
       });
       // Loads and warms the HTTP client code, so that the first scrape does not pay for it.
       await get(running(), '/healthz');
-      return { type: 'started', idle, wallMs, cpuMs, snapshot: snapshotStats(running()), memory: memory() };
+      return {
+        type: 'started',
+        url: running().url,
+        idle,
+        wallMs,
+        cpuMs,
+        snapshot: snapshotStats(running()),
+        memory: memory(),
+      };
     }
     case 'cycle': {
       const current = running();
@@ -125,6 +139,9 @@ async function handle(command: ScaleCommand): Promise<ScaleReply> {
       return { type: 'scraped', ...(await scrape(running())), memory: memory() };
     case 'profile':
       return profile(running(), command.cycles);
+    case 'profileFor':
+      running();
+      return profiled(() => new Promise((resolveWait) => setTimeout(resolveWait, command.ms)));
     case 'stop':
       await agent?.stop();
       agent = undefined;

@@ -1,4 +1,4 @@
-/** Messages between the scale bench and the agent process it measures (over the Node IPC channel). */
+/** Messages between the scale and ingest benches and the agent process they measure (over the Node IPC channel). */
 import { type ProfileSummary } from './cpu-profile';
 
 /** What the bench asks the agent process to do. */
@@ -11,6 +11,8 @@ export type ScaleCommand =
   | { readonly type: 'scrape' }
   /** Profile `cycles` cycles, each followed by two scrapes, with the V8 CPU profiler. */
   | { readonly type: 'profile'; readonly cycles: number }
+  /** Profile whatever the agent does for `ms` milliseconds (the ingest bench's load), with the V8 CPU profiler. */
+  | { readonly type: 'profileFor'; readonly ms: number }
   /** Stop the agent. */
   | { readonly type: 'stop' };
 
@@ -35,6 +37,8 @@ export interface MemoryStats {
 export type ScaleReply =
   | {
       readonly type: 'started';
+      /** Base URL of the agent's HTTP server. */
+      readonly url: string;
       readonly idle: MemoryStats;
       readonly wallMs: number;
       readonly cpuMs: number;
