@@ -134,6 +134,20 @@ it('runs the agent OTLP ingest bench on the test broker', async () => {
   expectSection(section);
 });
 
+it('runs Burrow beside the agent, or says why it could not', async () => {
+  const { result, section } = await runBench('burrow', options);
+  if (result.comparison === undefined) {
+    // Burrow, Java or the ZooKeeper jar under .tools/ is missing (as in CI): the report says which.
+    expect(result.notRun).toMatch(/\S/);
+  } else {
+    expect(result.comparison.agreeing).toBe(result.comparison.groupPartitions);
+    expect(result.comparison.agentLagTotal).toBe(result.comparison.burrowLagTotal);
+    expectMeasured(result.comparison.agentEvaluationMs);
+    expectMeasured(result.comparison.burrowEvaluationMs);
+  }
+  expectSection(section);
+});
+
 it('renders every bench into one report', () => {
   expect(sections.map((section) => section.title)).toHaveLength(benchNames.length);
   const report = renderReport({

@@ -1,4 +1,5 @@
 /** The registry of benches: what `npm run bench` runs, and what the smoke test checks. */
+import { renderBurrow, runBurrowBench, type BurrowResult } from './burrow';
 import { renderE2e, runE2eBench, type E2eResult } from './e2e';
 import { renderIngest, runIngestBench, type IngestResult } from './ingest';
 import { renderOverhead, runOverheadBench, type OverheadResult } from './overhead';
@@ -7,7 +8,7 @@ import { type BenchOptions } from './runtime';
 import { renderScale, runScaleBench, type ScaleResult } from './scale';
 
 /** Names accepted by `--only`, in the order a full run executes them. */
-export const benchNames = ['overhead', 'e2e', 'scale', 'ingest'] as const;
+export const benchNames = ['overhead', 'e2e', 'scale', 'ingest', 'burrow'] as const;
 export type BenchName = (typeof benchNames)[number];
 
 /** The structured result of each bench. */
@@ -16,6 +17,7 @@ export interface BenchResults {
   e2e: E2eResult;
   scale: ScaleResult;
   ingest: IngestResult;
+  burrow: BurrowResult;
 }
 
 /** A bench's result and its part of the report. */
@@ -45,6 +47,10 @@ export async function runBench<N extends BenchName>(
     case 'ingest': {
       const result = await runIngestBench(options);
       return { result, section: renderIngest(result) } as BenchOutcome<N>;
+    }
+    case 'burrow': {
+      const result = await runBurrowBench(options);
+      return { result, section: renderBurrow(result) } as BenchOutcome<N>;
     }
     default:
       throw new Error(`unknown bench ${String(name)}`);

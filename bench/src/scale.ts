@@ -126,14 +126,14 @@ interface CoordinatorBroker {
     topics: { topic: string; partitions: { partition: number; offset: string }[] }[];
   }): Promise<{ responses: { topic: string; partitions: { partition: number; errorCode: number }[] }[] }>;
 }
-interface InternalCluster {
+export interface InternalCluster {
   connect(): Promise<void>;
   disconnect(): Promise<void>;
   findGroupCoordinator(request: { groupId: string }): Promise<CoordinatorBroker>;
 }
 
 /** kafkajs's internal cluster factory (the same private hook the agent uses for its batched requests). */
-function internalCluster(kafka: Kafka): InternalCluster {
+export function internalCluster(kafka: Kafka): InternalCluster {
   const symbol = Object.getOwnPropertySymbols(kafka).find(
     (candidate) => candidate.description === 'private:Kafka:createCluster',
   );

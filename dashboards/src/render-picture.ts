@@ -9,15 +9,13 @@
  *
  * Needs `prometheus` and `chromium` from Debian (`apt-get install chromium`).
  */
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { chromium } from 'playwright-core';
 import { allDashboards, panelsOf, variableQueries } from '@streamops/dashboards';
 import { startDashboardScenario, substitute } from '../../test/dashboards/scenario';
+import { chromiumAvailable, chromiumPath, screenshotHtml } from './screenshot';
 import { escapeXml, renderLineChart, type ChartSeries } from './svg-chart';
 
-const chromiumPath = '/usr/bin/chromium';
 const stepSeconds = 2;
 
 /** The panels shown, by dashboard uid and panel title, in reading order. */
@@ -134,7 +132,7 @@ async function main(): Promise<void> {
   const seconds = Number(values.seconds);
   if (!(seconds > 0)) throw new Error(`--seconds must be a positive number, got ${values.seconds}`);
   const out = resolve(values.out);
-  if (!existsSync(chromiumPath)) {
+  if (!chromiumAvailable()) {
     console.error(
       `${chromiumPath} is missing: the picture is screenshotted with Debian's Chromium. ` +
         'Install it with `apt-get install chromium` (as root) and run `npm run dashboards:picture` again.',
@@ -184,27 +182,7 @@ async function main(): Promise<void> {
       `$__rate_interval = 1m, times in UTC. Rendered by npm run dashboards:picture.`;
     const html = page(charts, caption);
 
-    const browser = await chromium.launch({
-      executablePath: chromiumPath,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
-    try {
-      const tab = await browser.newPage({ viewport: { width: 1264, height: 800 }, deviceScaleFactor: 1 });
-      await tab.setContent(html);
-      mkdirSync(dirname(out), { recursive: true });
-      writeFileSync(out, await tab.locator('main').screenshot());
-    } finally {
-      await browser.close();
-    }
+    await screenshotHtml({ html, out, width: 1264, height: 800 });
     console.log(`wrote ${out}`);
   } finally {
     await scenario.stop();
