@@ -10,6 +10,12 @@ export const reliabilityUid = 'streamops-reliability';
 /** Reliability: error, retry and dead-letter ratios, loss and duplicates, end-to-end latency, SLO burn. */
 export function reliabilityDashboard(options: StreamopsRuleOptions = defaultOptions): Dashboard {
   const p = pipelineScope;
+  // The multi-window burn rates of one budget, over the windows the SLO alerts use.
+  const burnRateQueries = (record: (window: '1h' | '6h' | '3d') => string, budget: number) =>
+    (['1h', '6h', '3d'] as const).map((window) => ({
+      expr: `${record(window)}{${p.join(', ')}} / ${budget}`,
+      legend: `${window.replace(/(\d+)/, '$1 ')} {{pipeline}}`,
+    }));
   const perPipeline = 'max by (cluster, namespace, pipeline)';
   const model = (metric: string) => `${perPipeline} (${selector(metric, p)})`;
   const rate = (metric: string, by: string, extra: readonly string[] = []) =>
@@ -242,20 +248,7 @@ export function reliabilityDashboard(options: StreamopsRuleOptions = defaultOpti
             min: 0,
             thresholds: burnSteps,
             thresholdLines: true,
-            queries: [
-              {
-                expr: `${errorRatioRecord('1h')}{${p.join(', ')}} / ${errorBudgetRatio}`,
-                legend: '1 h {{pipeline}}',
-              },
-              {
-                expr: `${errorRatioRecord('6h')}{${p.join(', ')}} / ${errorBudgetRatio}`,
-                legend: '6 h {{pipeline}}',
-              },
-              {
-                expr: `${errorRatioRecord('3d')}{${p.join(', ')}} / ${errorBudgetRatio}`,
-                legend: '3 d {{pipeline}}',
-              },
-            ],
+            queries: burnRateQueries(errorRatioRecord, errorBudgetRatio),
           }),
           timeseries({
             title: 'Latency budget burn rate',
@@ -265,20 +258,7 @@ export function reliabilityDashboard(options: StreamopsRuleOptions = defaultOpti
             min: 0,
             thresholds: burnSteps,
             thresholdLines: true,
-            queries: [
-              {
-                expr: `${slowRatioRecord('1h')}{${p.join(', ')}} / ${latencyBudgetRatio}`,
-                legend: '1 h {{pipeline}}',
-              },
-              {
-                expr: `${slowRatioRecord('6h')}{${p.join(', ')}} / ${latencyBudgetRatio}`,
-                legend: '6 h {{pipeline}}',
-              },
-              {
-                expr: `${slowRatioRecord('3d')}{${p.join(', ')}} / ${latencyBudgetRatio}`,
-                legend: '3 d {{pipeline}}',
-              },
-            ],
+            queries: burnRateQueries(slowRatioRecord, latencyBudgetRatio),
           }),
         ],
       },
