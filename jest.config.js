@@ -36,6 +36,7 @@ module.exports = {
     project('sdk', ['<rootDir>/sdk/src/**/*.test.ts']),
     project('agent', ['<rootDir>/agent/src/**/*.test.ts']),
     project('dashboards', ['<rootDir>/dashboards/src/**/*.test.ts']),
+    project('examples', ['<rootDir>/examples/**/*.test.ts']),
     project('integration', ['<rootDir>/test/**/*.test.ts']),
     // The broker's conformance suite; its global set-up starts one shared broker (tests that
     // inject faults start their own).

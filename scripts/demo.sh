@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The main demo, with set-up: ./scripts/demo.sh [--duration s] [--rate msgs/s] [--no-load] [--port 9308]
+# The main demo, with set-up: ./scripts/demo.sh [--duration s] [--rate orders/s] [--period s] [--no-load] [--port 9308] [--no-prometheus]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh

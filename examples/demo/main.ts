@@ -1,158 +1,152 @@
-// The streamops demo: a test broker (or KAFKA_BROKERS), the agent, and a producer and a
-// consumer group under a load that changes over time, with a live status line.
-import { parseArgs } from 'node:util';
-import { Kafka, logLevel, type Consumer, type Producer } from 'kafkajs';
-import { parseAgentConfig, startAgent, type RunningAgent } from '@streamops/agent';
-import { startTestBroker, type TestBroker } from '@streamops/test-broker';
+// The streamops demo: the test broker (or KAFKA_BROKERS), the agent, the order-enrichment
+// pipeline (two instances) under a load that changes over time, and, when Debian's
+// `prometheus` is installed, a Prometheus scraping the agent with the alert rules loaded.
+import { execFileSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { startPrometheus } from '../../test/support/prometheus';
+import { startExampleAgent } from '../support/agent';
+import { startExampleCluster } from '../support/kafka';
+import { Lifecycle } from '../support/lifecycle';
+import { startLoad, type Load } from '../support/load';
+import { numberOption, parseExampleArgs } from '../support/options';
+import { orderValue } from '../order-enrichment-pipeline/orders';
+import { defaultTopics, startOrderEnrichment } from '../order-enrichment-pipeline/pipeline';
+import { demoSchedule, type DemoSchedule } from './schedule';
+import { statusLine } from './status-line';
 
-const usage = `usage: ./scripts/demo.sh [--duration seconds] [--rate msgs/s] [--no-load] [--port 9308]`;
+const usage = `usage: ./scripts/demo.sh [--duration s] [--rate orders/s] [--period s] [--no-load] [--port 9308] [--no-prometheus] [--prometheus-port 9090]
 
-interface DemoOptions {
-  durationSeconds: number | null;
-  rate: number;
-  load: boolean;
-  port: number;
+  --duration s        stop after s seconds (default: run until Ctrl-C)
+  --rate n            base load in orders per second (default 100)
+  --period s          length of the load schedule that repeats (default 60)
+  --no-load           start the broker, agent and pipeline, but produce nothing
+  --port n            agent HTTP port (default 9308; 0 picks a free one)
+  --no-prometheus     do not start Prometheus even when it is installed
+  --prometheus-port n Prometheus port (default 9090; 0 picks a free one)`;
+
+const pipelineName = 'order-enrichment';
+const clusterName = 'demo';
+const repositoryRoot = join(__dirname, '..', '..');
+
+function prometheusInstalled(): boolean {
+  try {
+    execFileSync('prometheus', ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
 }
 
-function parseOptions(argv: string[]): DemoOptions {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
+new Lifecycle().run(async (lifecycle) => {
+  const flags = parseExampleArgs(
+    process.argv.slice(2),
+    {
       duration: { type: 'string' },
-      rate: { type: 'string', default: '200' },
+      rate: { type: 'string', default: '100' },
+      period: { type: 'string', default: '60' },
       'no-load': { type: 'boolean', default: false },
       port: { type: 'string', default: '9308' },
-      help: { type: 'boolean', default: false },
+      'no-prometheus': { type: 'boolean', default: false },
+      'prometheus-port': { type: 'string', default: '9090' },
     },
-    strict: true,
-  });
-  if (values.help) {
-    console.log(usage);
-    process.exit(0);
-  }
-  const number = (name: string, text: string, min: number) => {
-    const value = Number(text);
-    if (!Number.isFinite(value) || value < min)
-      throw new Error(`--${name} must be a number ≥ ${min}, got ${text}`);
-    return value;
-  };
-  return {
-    durationSeconds: values.duration === undefined ? null : number('duration', values.duration, 1),
-    rate: number('rate', values.rate, 1),
-    load: !values['no-load'],
-    port: number('port', values.port, 0),
-  };
-}
-
-const topic = 'demo.orders';
-const group = 'demo-order-processor';
-
-/** Producer rate over time: steady, a burst at 20–30 s, steady again; repeats every minute. */
-function rateAt(baseRate: number, elapsedSeconds: number): number {
-  const phase = elapsedSeconds % 60;
-  return phase >= 20 && phase < 30 ? baseRate * 4 : baseRate;
-}
-
-/** Per-message processing time: a slow-stage episode at 40–50 s of every minute. */
-function processingDelayMs(elapsedSeconds: number): number {
-  const phase = elapsedSeconds % 60;
-  return phase >= 40 && phase < 50 ? 20 : 1;
-}
-
-async function main(): Promise<void> {
-  const options = parseOptions(process.argv.slice(2));
-  const started = Date.now();
-  const elapsed = () => (Date.now() - started) / 1000;
-  const cleanups: (() => Promise<unknown>)[] = [];
-  let stopping = false;
-  const shutdown = async (code: number) => {
-    if (stopping) return;
-    stopping = true;
-    process.stdout.write('\nstopping...\n');
-    for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
-    process.exit(code);
-  };
-  process.once('SIGINT', () => void shutdown(0));
-  process.once('SIGTERM', () => void shutdown(0));
-
-  const broker: TestBroker = await startTestBroker({ topics: [{ name: topic, partitions: 6 }] });
-  cleanups.push(() => broker.stop());
-  const kafka = new Kafka({
-    clientId: 'streamops-demo',
-    brokers: broker.bootstrap,
-    logLevel: logLevel.NOTHING,
-  });
-
-  const agent: RunningAgent = await startAgent(
-    parseAgentConfig({
-      clusters: [{ name: 'demo', brokers: broker.bootstrap }],
-      collection: { intervalSeconds: 2 },
-      evaluation: { thresholds: { default: { warnSeconds: 5, errSeconds: 20 } } },
-      server: { host: '127.0.0.1', port: options.port },
-    }),
+    usage,
   );
-  cleanups.push(() => agent.stop());
+  const durationSeconds = flags.duration === undefined ? null : numberOption('duration', flags.duration, 1);
+  const schedule: DemoSchedule = demoSchedule({
+    baseRate: numberOption('rate', flags.rate, 1),
+    periodSeconds: numberOption('period', flags.period, 6),
+  });
+  lifecycle.stopAfter(durationSeconds);
+  const started = Date.now();
+  const elapsedSeconds = () => (Date.now() - started) / 1000;
 
+  const cluster = await startExampleCluster(lifecycle, [
+    { name: defaultTopics.orders, partitions: 6 },
+    { name: defaultTopics.enriched, partitions: 3 },
+    { name: defaultTopics.deadLetters, partitions: 1 },
+  ]);
+  const agent = await startExampleAgent(lifecycle, cluster, {
+    clusterName,
+    port: numberOption('port', flags.port, 0),
+    collectionIntervalSeconds: 2,
+    pipelineWindowSeconds: 10,
+  });
+
+  let prometheusLine =
+    'Prometheus:       not started (install Debian\'s "prometheus" to get one with the alert rules)';
+  if (!flags['no-prometheus'] && prometheusInstalled()) {
+    const rulesDirectory = join(repositoryRoot, 'dashboards', 'rules');
+    const prometheus = await startPrometheus({
+      targets: [new URL(agent.url).host],
+      scrapeIntervalSeconds: 5,
+      ruleFiles: readdirSync(rulesDirectory)
+        .filter((file) => file.endsWith('.rules.yaml'))
+        .map((file) => join(rulesDirectory, file)),
+      port: numberOption('prometheus-port', flags['prometheus-port'], 0) || undefined,
+    });
+    lifecycle.onStop('Prometheus', () => prometheus.stop());
+    prometheusLine = `Prometheus:       ${prometheus.url}/alerts (rules from dashboards/rules), pid ${prometheus.pid}`;
+  } else if (flags['no-prometheus']) {
+    prometheusLine = 'Prometheus:       not started (--no-prometheus)';
+  }
+
+  for (const index of [0, 1]) {
+    const instance = await startOrderEnrichment({
+      kafka: cluster.kafka(`demo-pipeline-${index}`),
+      name: pipelineName,
+      instanceId: `${pipelineName}-${index}`,
+      agentUrl: agent.url,
+      reportIntervalMs: 2_000,
+      lookupLatencyMs: () => schedule.lookupLatencyMs(elapsedSeconds()),
+    });
+    lifecycle.onStop(`pipeline instance ${index}`, () => instance.stop());
+  }
+
+  const brokers = cluster.bootstrap.join(',');
   console.log(`streamops demo
-  Kafka bootstrap:  ${broker.bootstrap.join(',')}${broker.external ? ' (KAFKA_BROKERS)' : ' (test broker)'}
+  Kafka:            ${cluster.describe()}
+  pipeline:         ${defaultTopics.orders} → validate → enrich (retries, DLQ ${defaultTopics.deadLetters}) → ${defaultTopics.enriched}, 2 instances
   metrics:          ${agent.url}/metrics
-  groups (JSON):    ${agent.url}/api/v1/clusters/demo/groups
-  one group:        ${agent.url}/api/v1/clusters/demo/groups/${group}
-  CLI:              npx streamops lag --brokers ${broker.bootstrap.join(',')}
-  ${options.load ? `load: ~${options.rate} msgs/s, a 4x burst at 20-30 s and a slow consumer at 40-50 s of every minute` : 'no load (--no-load)'}
+  groups (JSON):    ${agent.url}/api/v1/clusters/${clusterName}/groups
+  one group:        ${agent.url}/api/v1/clusters/${clusterName}/groups/${pipelineName}
+  pipelines (JSON): ${agent.url}/api/v1/pipelines
+  one pipeline:     ${agent.url}/api/v1/pipelines/${pipelineName}
+  ${prometheusLine}
+  CLI:              npx streamops lag --brokers ${brokers}
+                    npx streamops capacity --agent ${agent.url} --target-rate ${schedule.baseRate * 4}
+  load:             ${flags['no-load'] ? 'none (--no-load)' : schedule.describe()}
 Ctrl-C stops everything.
 `);
 
-  let produced = 0;
-  let consumed = 0;
-  if (options.load) {
-    const producer: Producer = kafka.producer();
-    await producer.connect();
-    cleanups.push(() => producer.disconnect());
-    const consumer: Consumer = kafka.consumer({ groupId: group });
-    await consumer.connect();
-    await consumer.subscribe({ topic, fromBeginning: true });
-    cleanups.push(() => consumer.disconnect());
-    await consumer.run({
-      eachMessage: async () => {
-        await new Promise((resolve) => setTimeout(resolve, processingDelayMs(elapsed())));
-        consumed++;
-      },
+  let load: Load | undefined;
+  if (!flags['no-load']) {
+    const shop = cluster.kafka('demo-shop').producer();
+    await shop.connect();
+    lifecycle.onStop('the shop producer', () => shop.disconnect());
+    load = startLoad({
+      producer: shop,
+      topic: defaultTopics.orders,
+      // The schedule runs on the demo's clock, which the status line shows too.
+      rateAt: () => schedule.rateAt(elapsedSeconds()),
+      message: (id) => ({ key: `order-${id}`, value: orderValue(id, { poisonEvery: schedule.poisonEvery }) }),
+      onError: (error) => console.error(`\nsend failed: ${error.message}`),
     });
-    const tick = 100;
-    const timer = setInterval(() => {
-      const count = Math.max(1, Math.round((rateAt(options.rate, elapsed()) * tick) / 1000));
-      const messages = Array.from({ length: count }, (_, index) => ({
-        key: `order-${produced + index}`,
-        value: JSON.stringify({ id: produced + index, amount: (produced + index) % 97 }),
-      }));
-      produced += count;
-      producer
-        .send({ topic, messages })
-        .catch((error: Error) => console.error(`send failed: ${error.message}`));
-    }, tick);
-    cleanups.push(() => Promise.resolve(clearInterval(timer)));
+    const running = load;
+    lifecycle.onStop('the load', () => running.stop());
   }
 
   const status = setInterval(() => {
-    const cluster = agent.snapshots()[0];
-    const view = cluster?.groups.find((candidate) => candidate.group === group);
-    const lag = view
-      ? `${view.lagMessages} msgs, ${view.lagSeconds === null ? '-' : view.lagSeconds.toFixed(1)} s`
-      : '-';
     process.stdout.write(
-      `\r[${elapsed().toFixed(0).padStart(4)} s] produced ${produced}  consumed ${consumed}  lag ${lag}  ` +
-        `status ${view?.status ?? '-'}/${view?.thresholdStatus ?? '-'}  collector ${cluster?.health.up ? 'up' : 'down'}   `,
+      `\r${statusLine({
+        elapsedSeconds: elapsedSeconds(),
+        phase: load ? schedule.phaseAt(elapsedSeconds()) : 'no load',
+        produced: load?.produced() ?? 0,
+        snapshot: agent.snapshots()[0],
+        group: pipelineName,
+        model: agent.pipelines().find((model) => model.pipeline === pipelineName),
+      })}`,
     );
   }, 2000);
-  cleanups.push(() => Promise.resolve(clearInterval(status)));
-
-  if (options.durationSeconds !== null) {
-    setTimeout(() => void shutdown(0), options.durationSeconds * 1000);
-  }
-}
-
-main().catch((error: unknown) => {
-  console.error(error instanceof Error ? error.message : error);
-  process.exit(1);
+  lifecycle.onStop('the status line', () => clearInterval(status));
 });

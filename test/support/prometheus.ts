@@ -21,6 +21,8 @@ export interface TestPrometheusOptions {
   readonly scrapeIntervalSeconds?: number;
   /** Rule files to load, absolute paths. */
   readonly ruleFiles?: readonly string[];
+  /** Loopback port to listen on; a free one when absent. */
+  readonly port?: number;
 }
 
 function waitForExit(child: ChildProcess, timeoutMs: number): Promise<boolean> {
@@ -45,7 +47,7 @@ export async function startPrometheus(options: TestPrometheusOptions): Promise<T
   };
   writeFileSync(join(directory, 'prometheus.yml'), JSON.stringify(config));
 
-  const port = await freeLoopbackPort();
+  const port = options.port ?? (await freeLoopbackPort());
   let output = '';
   const child = spawn(
     'prometheus',
