@@ -49,7 +49,13 @@ const sharedKeys = [
   'clock',
 ];
 
-/** The default pipeline name, from the environment. */
+/**
+ * The default pipeline name, from the environment.
+ * @env STREAMOPS_PIPELINE Default of the `pipeline` option (the `pipeline` label and the
+ *   `streamops.pipeline` span attribute), without leading and trailing spaces.
+ * @env OTEL_SERVICE_NAME Default of the `pipeline` option when `STREAMOPS_PIPELINE` is
+ *   unset or blank; with neither, `default`.
+ */
 export function defaultPipelineName(env: NodeJS.ProcessEnv = process.env): string {
   for (const candidate of [env.STREAMOPS_PIPELINE, env.OTEL_SERVICE_NAME]) {
     if (candidate !== undefined && candidate.trim() !== '') return candidate.trim();

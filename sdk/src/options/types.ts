@@ -22,7 +22,7 @@ export interface LabelOptions {
   partition?: boolean;
   /**
    * Distinct values kept per label (topics, groups, error types...); further values are
-   * reported as `_other`. Default 200.
+   * reported as `_other`. Integer, 1 to 100000. Default 200.
    */
   maxValuesPerLabel?: number;
 }
@@ -34,7 +34,8 @@ export interface ReliabilityOptions {
   /**
    * How much newer (by record timestamp) a later record of the same partition must be
    * before a sequence gap is counted as lost. Covers sends that kafkajs retries and that
-   * land after later ones. Default 30000, kafkajs's default maximum retry time.
+   * land after later ones. Integer, 0 to 86400000. Default 30000, kafkajs's default
+   * maximum retry time.
    */
   lossConfirmationMs?: number;
 }
@@ -54,7 +55,9 @@ export interface InstrumentationOptions {
   propagator?: TextMapPropagator;
   /** Create spans. Default true; metrics are recorded either way. */
   tracing?: boolean;
+  /** Limits on metric labels (see {@link LabelOptions}). */
   labels?: LabelOptions;
+  /** Loss, duplicate and redelivery detection on consumed messages (see {@link ReliabilityOptions}). */
   reliability?: ReliabilityOptions;
   /** Time sources, for tests. */
   clock?: Clock;
@@ -63,7 +66,12 @@ export interface InstrumentationOptions {
 /** Options of {@link instrument}: every producer and consumer of one kafkajs `Kafka`. */
 export interface InstrumentOptions extends InstrumentationOptions {
   /** Values of the `stage` label. Defaults: `producer` and `consumer`. */
-  stages?: { producer?: string; consumer?: string };
+  stages?: {
+    /** `stage` label of the producers created from `kafka`. Default `producer`. */
+    producer?: string;
+    /** `stage` label of the consumers created from `kafka`. Default `consumer`. */
+    consumer?: string;
+  };
 }
 
 /** Options of {@link instrumentProducer}. */

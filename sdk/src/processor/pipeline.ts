@@ -33,7 +33,9 @@ export const deadLetterHeaderNames = {
 
 /** Where a pipeline reads: a connected kafkajs consumer and its topics. */
 export interface PipelineSource {
+  /** A connected kafkajs consumer; instrumented with stage `source` unless it already is. */
   consumer: Consumer;
+  /** Topics to subscribe to; at least one. */
   topics: string[];
   /** Default false, as in kafkajs. */
   fromBeginning?: boolean;
@@ -41,7 +43,9 @@ export interface PipelineSource {
 
 /** Where a pipeline writes: a connected kafkajs producer and its topic. */
 export interface PipelineSink {
+  /** A connected kafkajs producer; instrumented with stage `sink` unless it already is. */
   producer: Producer;
+  /** Topic the last stage's outputs are sent to. */
   topic: string;
   /**
    * Turns the last stage's output into a message. Default: a Buffer or string output
@@ -49,7 +53,7 @@ export interface PipelineSink {
    * sent as it is.
    */
   toMessage?: (output: unknown, source: KafkaMessage) => Message;
-  /** kafkajs `acks` of the sink's sends. Default -1 (all in-sync replicas). */
+  /** kafkajs `acks` of the sink's sends: -1 (all in-sync replicas), 0 or 1. Default -1. */
   acks?: number;
 }
 
@@ -57,9 +61,11 @@ export interface PipelineSink {
 export interface PipelineOptions {
   /** The pipeline name: the `pipeline` label of every series. */
   name: string;
+  /** Where messages come from (see {@link PipelineSource}). */
   source: PipelineSource;
   /** Stages, run in order on each message. A stage's output is the next stage's input; the first gets the KafkaMessage. */
   stages: readonly Stage<never, unknown>[];
+  /** Where outputs go (see {@link PipelineSink}). */
   sink: PipelineSink;
   /** Registry, tracer provider, labels... for the pipeline's metrics and spans (its `pipeline` is `name`). */
   instrumentation?: Omit<InstrumentationOptions, 'pipeline'>;

@@ -37,18 +37,22 @@ export type StageHandler<In, Out> = (
 
 /** Exponential backoff between attempts: `initialMs * multiplier^(retry-1)`, capped at `maxMs`. */
 export interface BackoffOptions {
+  /** Wait before the first retry, in milliseconds (integer, 0 to 3600000). Required. */
   initialMs: number;
-  /** Default 2. */
+  /** Factor between one wait and the next (1 to 100). Default 2. */
   multiplier?: number;
-  /** Default 30000. */
+  /** Longest wait, in milliseconds (integer, 0 to 3600000). Default 30000. */
   maxMs?: number;
 }
 
 /** Options of {@link stage}. */
 export interface StageOptions {
-  /** Attempts after the first one. Default 0. */
+  /** Attempts after the first one (integer, 0 to 1000). Default 0. */
   retries?: number;
-  /** Wait before each retry: a fixed number of milliseconds or exponential. Default 0. */
+  /**
+   * Wait before each retry: a fixed number of milliseconds (integer, 0 to 3600000) or
+   * exponential. Default 0.
+   */
   backoff?: number | BackoffOptions;
   /**
    * Topic that receives messages still failing after their retries, with the original
@@ -56,7 +60,10 @@ export interface StageOptions {
    * fails the pipeline (its offset is not committed and kafkajs delivers it again).
    */
   deadLetterTopic?: string;
-  /** Longest time of one attempt; a slower attempt fails with {@link StageTimeoutError}. */
+  /**
+   * Longest time of one attempt in milliseconds (integer, 1 to 3600000); a slower attempt
+   * fails with {@link StageTimeoutError}. Default: no limit.
+   */
   timeoutMs?: number;
 }
 

@@ -11,12 +11,28 @@ export const DEFAULT_METRICS_PORT = 9464;
 
 /** What the zero-code entry point reads from the environment. */
 export interface ZeroCodeSettings {
+  /** The `pipeline` option; undefined: its default (see `defaultPipelineName`). */
   pipeline: string | undefined;
-  /** Undefined: no /metrics endpoint. */
+  /**
+   * Undefined: no /metrics endpoint.
+   * @env STREAMOPS_METRICS_PORT Port of the `GET /metrics` endpoint serving prom-client's
+   *   global registry. Default 9464; `off`: no endpoint. Anything else that is not a port
+   *   number makes `register` print a warning and set up nothing at all.
+   */
   metricsPort: number | undefined;
+  /** @env STREAMOPS_METRICS_HOST Listen address of the `/metrics` endpoint. Default `0.0.0.0`. */
   metricsHost: string;
+  /**
+   * @env STREAMOPS_PARTITION_LABELS `true` turns on the `labels.partition` option (a
+   *   `partition` label on the consumer metrics that allow one); any other value leaves it off.
+   */
   partitionLabels: boolean;
-  /** False when `STREAMOPS_OTEL=off`: the app sets up OpenTelemetry itself. */
+  /**
+   * False when `STREAMOPS_OTEL=off`: the app sets up OpenTelemetry itself.
+   * @env STREAMOPS_OTEL `off`: do not start `@opentelemetry/sdk-node` (the app sets up
+   *   OpenTelemetry itself). Default: started, configured by the standard `OTEL_*` variables.
+   * @env OTEL_SDK_DISABLED `true`: do not start `@opentelemetry/sdk-node` either.
+   */
   startOpenTelemetry: boolean;
 }
 

@@ -19,9 +19,9 @@ export interface ReporterOptions {
   readonly instanceId?: string;
   /** Registry to report; default: prom-client's global registry. */
   readonly registry?: Registry;
-  /** Time between reports; default 10 000 ms, at least 100. */
+  /** Time between reports in milliseconds (integer, 100 to 3600000); default 10 000 ms. */
   readonly intervalMs?: number;
-  /** Per-request timeout; default 5 000 ms. */
+  /** Per-request timeout in milliseconds (integer, 100 to 120000); default 5 000 ms. */
   readonly timeoutMs?: number;
   /** Bearer token the agent requires, if any. */
   readonly token?: string;
