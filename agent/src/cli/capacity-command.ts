@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { ConfigError } from '../config/load';
 import { type PipelineModel } from '../pipelines/model';
+import { infinityReplacer, infinityReviver } from '../protocol/json-infinity';
 import { renderCapacityReport } from './capacity-report';
 import { type Print } from './lag-command';
 
@@ -11,9 +12,12 @@ Prints each pipeline's throughput model (D × P × C = R), its stages' rate, ser
 utilisation ρ and headroom, the bottleneck and time to drain, and with --target-rate the
 plan: instances per stage, partitions, and which stage to scale.`;
 
+// Fields of the pipeline model that the API may send as "+Inf".
+const reviveTimesToDrain = infinityReviver(new Set(['timeToDrainSeconds', 'timeToDrainAtCapacitySeconds']));
+
 async function getJson(url: string): Promise<{ status: number; body: unknown }> {
   const response = await fetch(url, { signal: AbortSignal.timeout(10_000) });
-  return { status: response.status, body: await response.json() };
+  return { status: response.status, body: JSON.parse(await response.text(), reviveTimesToDrain) as unknown };
 }
 
 /** `streamops capacity`: reads the agent's pipeline API. Returns the exit code. */
@@ -87,6 +91,8 @@ export async function runCapacityCommand(argv: readonly string[], print: Print):
     }
     models.push(answer.body as PipelineModel);
   }
-  print(values.json ? JSON.stringify(models, null, 2) : models.map(renderCapacityReport).join('\n\n'));
+  print(
+    values.json ? JSON.stringify(models, infinityReplacer, 2) : models.map(renderCapacityReport).join('\n\n'),
+  );
   return 0;
 }

@@ -2,6 +2,7 @@ import express, { type Express, type Request, type Response } from 'express';
 import { IngestRejectionReason } from '../ingest/limits';
 import { type OtlpMetricsIngest } from '../ingest/ingest-handler';
 import { type PipelineModel } from '../pipelines/model';
+import { infinityReplacer } from '../protocol/json-infinity';
 import { expositionContentType, type ExpositionFormat } from '../prometheus/exposition';
 import { type ClusterLagSnapshot } from '../protocol/lag-snapshot';
 
@@ -18,15 +19,8 @@ export interface AgentReadModel {
   readonly ingest?: OtlpMetricsIngest;
 }
 
-// JSON has no infinities; time to drain is +Inf while lag grows, so it is sent as a string.
-function jsonReplacer(_key: string, value: unknown): unknown {
-  if (value === Number.POSITIVE_INFINITY) return '+Inf';
-  if (value === Number.NEGATIVE_INFINITY) return '-Inf';
-  return value;
-}
-
 function sendJson(response: Response, status: number, body: unknown): void {
-  response.status(status).type('application/json').send(JSON.stringify(body, jsonReplacer));
+  response.status(status).type('application/json').send(JSON.stringify(body, infinityReplacer));
 }
 
 function notFound(response: Response, message: string): void {
