@@ -13,6 +13,8 @@ export class ServiceExitedError extends Error {}
 export interface ServiceProcess {
   readonly label: string;
   readonly pid: number;
+  /** The lines printed so far, stdout and stderr. */
+  lines(): readonly string[];
   /** Waits for an output line matching `pattern`; fails when the process exits first or after `timeoutMs`. */
   waitForLine(pattern: RegExp, timeoutMs: number): Promise<RegExpExecArray>;
   /** Throws a {@link ServiceExitedError}, with the last lines of output, if the process has exited. */
@@ -70,6 +72,7 @@ export function startServiceProcess(
   return {
     label,
     pid,
+    lines: () => lines,
     waitForLine(pattern, timeoutMs) {
       const seen = lines.map((line) => pattern.exec(line)).find((match) => match !== null);
       if (seen) return Promise.resolve(seen);

@@ -3,6 +3,15 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pollUntil } from '../support/poll';
 
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 const repositoryRoot = join(__dirname, '..', '..');
 const exampleDirectory = join(repositoryRoot, 'examples', 'instrument-existing-app');
 
@@ -48,7 +57,7 @@ describe('examples/instrument-existing-app', () => {
     expect(normaliseDiff(block ?? '')).toBe(normaliseDiff(realDiff()));
   });
 
-  it('runs both versions as processes: no streamops series before, consumer and producer series after', async () => {
+  it('runs both versions as processes: no streamops series before, consumer and producer series after, no process left', async () => {
     const child = spawn(
       join(repositoryRoot, 'node_modules', '.bin', 'tsx'),
       [
@@ -84,6 +93,10 @@ describe('examples/instrument-existing-app', () => {
       expect(output).toMatch(/producer messages +10 to billing-example\.invoices/);
       expect(output).toMatch(/record age +p50 ≈ \d/);
       expect(output).toContain('the two added lines gave the billing service its streamops metrics');
+      // The broker and both services, each printed with its PID, are gone.
+      const pids = [...output.matchAll(/pid (\d+)/g)].map((match) => Number(match[1]));
+      expect(pids).toHaveLength(3);
+      for (const pid of pids) expect(isAlive(pid)).toBe(false);
     } finally {
       // SIGTERM lets the example stop its services and broker; tsx passes it on.
       if (exitCode === undefined) {
