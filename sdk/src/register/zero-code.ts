@@ -31,7 +31,7 @@ export interface ZeroCodeSettings {
    * False when `STREAMOPS_OTEL=off`: the app sets up OpenTelemetry itself.
    * @env STREAMOPS_OTEL `off`: do not start `@opentelemetry/sdk-node` (the app sets up
    *   OpenTelemetry itself). Default: started, configured by the standard `OTEL_*` variables.
-   * @env OTEL_SDK_DISABLED `true`: do not start `@opentelemetry/sdk-node` either.
+   * @env OTEL_SDK_DISABLED `true`: do not start `@opentelemetry/sdk-node`, as with `STREAMOPS_OTEL=off`.
    */
   startOpenTelemetry: boolean;
 }
