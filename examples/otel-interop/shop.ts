@@ -16,11 +16,11 @@ const kafka = new Kafka({ clientId: 'shop', brokers, logLevel: logLevel.WARN });
 const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
 const consumer = kafka.consumer({ groupId });
 
-async function checkout(orderId: string): Promise<void> {
+async function checkout(orderId: string, customerId: string): Promise<void> {
   await tracer.startActiveSpan('checkout', async (span) => {
     try {
       span.setAttribute('shop.order_id', orderId);
-      const order = { orderId, customerId: `customer-${orderId.length % 5}`, amountCents: 1999 };
+      const order = { orderId, customerId, amountCents: 1999 };
       await producer.send({ topic: ordersTopic, messages: [{ key: orderId, value: JSON.stringify(order) }] });
       console.log(`shop: checkout ${orderId} in trace ${span.spanContext().traceId}`);
     } finally {
@@ -43,7 +43,9 @@ async function start(): Promise<void> {
     },
   });
   const runId = Date.now().toString(36);
-  for (let index = 1; index <= checkouts; index++) await checkout(`order-${runId}-${index}`);
+  for (let index = 1; index <= checkouts; index++) {
+    await checkout(`order-${runId}-${index}`, `customer-${index % 5}`);
+  }
 }
 
 async function stop(signal: string): Promise<void> {
