@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { parse } from 'yaml';
+import { parseAgentConfig } from '@streamops/agent';
 import {
   byKind,
   ciValuesFiles,
@@ -25,7 +26,12 @@ const run = promisify(execFile);
 
 it('has chart-testing values files', () => {
   expect(valuesFiles).toEqual(
-    expect.arrayContaining(['ci/default-values.yaml', 'ci/minimal-values.yaml', 'ci/secured-values.yaml']),
+    expect.arrayContaining([
+      'ci/default-values.yaml',
+      'ci/minimal-values.yaml',
+      'ci/msk-iam-values.yaml',
+      'ci/secured-values.yaml',
+    ]),
   );
 });
 
@@ -45,7 +51,21 @@ describe.each(valuesFiles)('with %s', (file) => {
       expectHardened(oneOfKind(objects, 'Deployment'));
     },
   );
+
+  it("renders an agent.yaml the agent's own config validation accepts", () => {
+    expect(() => parseAgentConfig(renderedAgentConfig(render(chart, { valuesFiles: [file] })))).not.toThrow();
+  });
 });
+
+function renderedAgentConfig(objects: ReturnType<typeof render>): Record<string, unknown> {
+  const configMap = objects.find(
+    (object) => object.kind === 'ConfigMap' && object.metadata.name === 'test-streamops-agent',
+  );
+  return parse((configMap?.data as Record<string, string> | undefined)?.['agent.yaml'] ?? '') as Record<
+    string,
+    unknown
+  >;
+}
 
 describe('defaults', () => {
   const objects = render(chart, { prometheusOperator: true });
@@ -151,6 +171,44 @@ describe('toggles', () => {
   });
 });
 
+describe('ci/msk-iam-values.yaml', () => {
+  const objects = render(chart, { valuesFiles: ['ci/msk-iam-values.yaml'] });
+
+  it('configures MSK IAM with the region and TLS, and passes no secret', () => {
+    const config = parseAgentConfig(renderedAgentConfig(objects));
+    expect(config.clusters[0]).toMatchObject({
+      sasl: { mechanism: 'aws-msk-iam', region: 'eu-west-1' },
+      tls: { enabled: true },
+    });
+    expect(mainContainer(oneOfKind(objects, 'Deployment')).env).toBeUndefined();
+    expect(podSpec(oneOfKind(objects, 'Deployment')).volumes?.map((volume) => volume.name)).toEqual([
+      'config',
+      'tmp',
+    ]);
+  });
+
+  it('annotates the ServiceAccount with the IRSA role the pods run as', () => {
+    const serviceAccount = oneOfKind(objects, 'ServiceAccount');
+    expect(serviceAccount.metadata.annotations).toEqual({
+      'eks.amazonaws.com/role-arn': 'arn:aws:iam::123456789012:role/streamops-agent',
+    });
+    expect(podSpec(oneOfKind(objects, 'Deployment'))).toMatchObject({
+      serviceAccountName: serviceAccount.metadata.name,
+    });
+  });
+
+  it('lets egress reach the IAM listener and, through extraRules, HTTPS for STS', () => {
+    const policy = oneOfKind(objects, 'NetworkPolicy').spec as { egress: unknown[] };
+    expect(policy.egress).toEqual([
+      expect.objectContaining({
+        ports: [expect.objectContaining({ port: 53, protocol: 'UDP' }), expect.anything()],
+      }),
+      { ports: [{ port: 9098, protocol: 'TCP' }] },
+      { ports: [{ port: 443, protocol: 'TCP' }] },
+    ]);
+  });
+});
+
 describe('packaged dashboards and rules', () => {
   const objects = render(chart, { prometheusOperator: true });
 
@@ -238,6 +296,35 @@ describe('values.schema.json', () => {
       'an unknown SASL mechanism',
       ['config.clusters[0].sasl.mechanism=gssapi'],
       /config\.clusters\.0\.sasl\.mechanism/,
+    ],
+    [
+      'aws-msk-iam without a region',
+      ['config.clusters[0].sasl.mechanism=aws-msk-iam', 'config.clusters[0].tls.enabled=true'],
+      /config\.clusters\.0\.sasl: region is required/,
+    ],
+    [
+      'aws-msk-iam with a malformed region',
+      ['config.clusters[0].sasl.mechanism=aws-msk-iam', 'config.clusters[0].sasl.region=Ireland'],
+      /config\.clusters\.0\.sasl\.region: Does not match pattern/,
+    ],
+    [
+      'aws-msk-iam with a username',
+      [
+        'config.clusters[0].sasl.mechanism=aws-msk-iam',
+        'config.clusters[0].sasl.region=eu-west-1',
+        'config.clusters[0].sasl.username.env=U',
+      ],
+      /config\.clusters\.0\.sasl\.username: False always fails/,
+    ],
+    [
+      'aws-msk-iam without TLS',
+      ['config.clusters[0].sasl.mechanism=aws-msk-iam', 'config.clusters[0].sasl.region=eu-west-1'],
+      /config\.clusters\.0: tls is required/,
+    ],
+    [
+      'a SCRAM mechanism without a password',
+      ['config.clusters[0].sasl.mechanism=scram-sha-512', 'config.clusters[0].sasl.username.env=U'],
+      /config\.clusters\.0\.sasl: password is required/,
     ],
     ['a broker without a port', ['config.clusters[0].brokers={kafka}'], /config\.clusters\.0\.brokers\.0/],
     [

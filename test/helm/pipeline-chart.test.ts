@@ -22,7 +22,12 @@ function envOf(objects: ReturnType<typeof render>): Map<string, EnvVar> {
 
 it('has chart-testing values files', () => {
   expect(valuesFiles).toEqual(
-    expect.arrayContaining(['ci/default-values.yaml', 'ci/hpa-values.yaml', 'ci/keda-values.yaml']),
+    expect.arrayContaining([
+      'ci/default-values.yaml',
+      'ci/hpa-values.yaml',
+      'ci/keda-values.yaml',
+      'ci/msk-iam-values.yaml',
+    ]),
   );
 });
 
@@ -143,6 +148,30 @@ describe('ci/hpa-values.yaml', () => {
   });
 });
 
+describe('ci/msk-iam-values.yaml', () => {
+  const objects = render(chart, { valuesFiles: ['ci/msk-iam-values.yaml'] });
+
+  it('passes the mechanism and AWS_REGION, TLS, and no credentials', () => {
+    const env = envOf(objects);
+    expect(env.get('KAFKA_SASL_MECHANISM')).toEqual({ name: 'KAFKA_SASL_MECHANISM', value: 'aws-msk-iam' });
+    expect(env.get('AWS_REGION')).toEqual({ name: 'AWS_REGION', value: 'eu-west-1' });
+    expect(env.get('KAFKA_TLS')?.value).toBe('true');
+    expect(env.has('KAFKA_SASL_USERNAME')).toBe(false);
+    expect(env.has('KAFKA_SASL_PASSWORD')).toBe(false);
+    expect(env.has('KAFKA_TLS_CA_FILE')).toBe(false);
+    expect(
+      [...env.values()].filter((variable) => variable.valueFrom !== undefined).map((v) => v.name),
+    ).toEqual(['POD_NAME']);
+  });
+
+  it('annotates the ServiceAccount with the IRSA role', () => {
+    expect(oneOfKind(objects, 'ServiceAccount').metadata.annotations).toEqual({
+      'eks.amazonaws.com/role-arn': 'arn:aws:iam::123456789012:role/billing-pipeline',
+    });
+    expect(oneOfKind(objects, 'HorizontalPodAutoscaler').spec).toMatchObject({ maxReplicas: 12 });
+  });
+});
+
 describe('values checks', () => {
   const rejects: Array<[string, string[], RegExp]> = [
     ['an unknown SASL mechanism', ['kafka.sasl.mechanism=gssapi'], /kafka\.sasl\.mechanism/],
@@ -151,6 +180,16 @@ describe('values checks', () => {
     ['an inline token', ['sdk.reporter.token=s3cret'], /sdk\.reporter\.token/],
     ['an unknown key', ['autoscaling.keda.maxReplicas=5'], /Additional property maxReplicas is not allowed/],
     ['zero maxReplicas', ['autoscaling.hpa.maxReplicas=0'], /autoscaling\.hpa\.maxReplicas/],
+    [
+      'aws-msk-iam without a region',
+      ['kafka.sasl.enabled=true', 'kafka.sasl.mechanism=aws-msk-iam', 'kafka.tls.enabled=true'],
+      /kafka\.sasl\.awsRegion: String length must be greater than or equal to 1/,
+    ],
+    [
+      'a malformed AWS region',
+      ['kafka.sasl.awsRegion=Ireland'],
+      /kafka\.sasl\.awsRegion: Does not match pattern/,
+    ],
   ];
 
   it.each(rejects)('the schema rejects %s with a message naming the key', (_what, set, message) => {
@@ -168,6 +207,23 @@ describe('values checks', () => {
     ],
     ['SASL without a Secret', ['kafka.sasl.enabled=true'], /kafka\.sasl\.existingSecret/],
     ['KEDA without a consumer group', ['autoscaling.keda.enabled=true'], /set kafka\.consumerGroup/],
+    [
+      'aws-msk-iam without TLS',
+      ['kafka.sasl.enabled=true', 'kafka.sasl.mechanism=aws-msk-iam', 'kafka.sasl.awsRegion=eu-west-1'],
+      /kafka\.tls\.enabled: aws-msk-iam needs TLS/,
+    ],
+    [
+      'aws-msk-iam with KEDA',
+      [
+        'kafka.sasl.enabled=true',
+        'kafka.sasl.mechanism=aws-msk-iam',
+        'kafka.sasl.awsRegion=eu-west-1',
+        'kafka.tls.enabled=true',
+        'kafka.consumerGroup=g',
+        'autoscaling.keda.enabled=true',
+      ],
+      /autoscaling\.keda: the chart does not wire KEDA's Kafka scaler to MSK IAM/,
+    ],
   ];
 
   it.each(fails)('the chart refuses %s with a message', (_what, set, message) => {

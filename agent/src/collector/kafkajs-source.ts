@@ -1,4 +1,6 @@
 import { AssignerProtocol, Kafka, logLevel, type Admin, type KafkaConfig, type SASLOptions } from 'kafkajs';
+import { defaultProvider } from '@aws-sdk/credential-provider-node';
+import { type AwsCredentialIdentityProvider } from '@smithy/types';
 import { type ClusterConfig } from '../config/schema';
 import { resolveSecret } from '../config/secrets';
 import {
@@ -10,6 +12,7 @@ import {
   type PartitionWatermarks,
 } from '../protocol/cluster-state';
 import { type ClusterSource } from './cluster-source';
+import { MskIamTokenProvider } from './msk-iam-token';
 
 /**
  * The parts of kafkajs's internal Cluster used for batched ListOffsets and one-record
@@ -67,8 +70,24 @@ function internalClusterFactory(kafka: Kafka): CreateCluster {
   return factory as CreateCluster;
 }
 
+/** What {@link kafkajsConfig} reaches outside the config for; injectable for tests. */
+export interface KafkajsConfigDependencies {
+  /** AWS credentials for MSK IAM; by default the AWS default chain (env, IRSA web identity, shared files, ECS/EC2 metadata). */
+  readonly awsCredentials?: (region: string) => AwsCredentialIdentityProvider;
+  readonly nowMs?: () => number;
+}
+
+function defaultAwsCredentials(region: string): AwsCredentialIdentityProvider {
+  // STS (IRSA's AssumeRoleWithWebIdentity) is asked in the cluster's region unless AWS_REGION says otherwise.
+  return defaultProvider({ clientConfig: { region: process.env.AWS_REGION || region } });
+}
+
 /** Builds the kafkajs client configuration, resolving secret references now. */
-export function kafkajsConfig(cluster: ClusterConfig, requestTimeoutMs: number): KafkaConfig {
+export function kafkajsConfig(
+  cluster: ClusterConfig,
+  requestTimeoutMs: number,
+  dependencies: KafkajsConfigDependencies = {},
+): KafkaConfig {
   const config: KafkaConfig = {
     clientId: cluster.clientId,
     brokers: [...cluster.brokers],
@@ -78,7 +97,15 @@ export function kafkajsConfig(cluster: ClusterConfig, requestTimeoutMs: number):
     retry: { retries: 1, initialRetryTime: 100, maxRetryTime: 1_000 },
     logLevel: logLevel.NOTHING,
   };
-  if (cluster.sasl) {
+  if (cluster.sasl?.mechanism === 'aws-msk-iam') {
+    const { region } = cluster.sasl;
+    const tokens = new MskIamTokenProvider({
+      region,
+      credentials: (dependencies.awsCredentials ?? defaultAwsCredentials)(region),
+      ...(dependencies.nowMs ? { nowMs: dependencies.nowMs } : {}),
+    });
+    config.sasl = { mechanism: 'oauthbearer', oauthBearerProvider: tokens.oauthBearerProvider };
+  } else if (cluster.sasl) {
     const key = `clusters.${cluster.name}.sasl`;
     config.sasl = {
       mechanism: cluster.sasl.mechanism,

@@ -121,6 +121,64 @@ clusters:
     expect(message).not.toContain('hunter2');
   });
 
+  describe('Amazon MSK IAM', () => {
+    const msk = (sasl: string, tls = '    tls: { enabled: true }\n') =>
+      fromYaml(
+        `clusters:\n  - name: msk\n    brokers: [b-1.msk.kafka.eu-west-1.amazonaws.com:9098]\n    sasl: ${sasl}\n${tls}`,
+      );
+
+    it('accepts aws-msk-iam with a region and TLS, without any secret', () => {
+      expect(msk('{ mechanism: aws-msk-iam, region: eu-west-1 }').clusters[0]).toMatchObject({
+        sasl: { mechanism: 'aws-msk-iam', region: 'eu-west-1' },
+        tls: { enabled: true },
+      });
+      expect(msk('{ mechanism: aws-msk-iam, region: us-gov-west-1 }').clusters[0]?.sasl).toEqual({
+        mechanism: 'aws-msk-iam',
+        region: 'us-gov-west-1',
+      });
+    });
+
+    it('requires the region, and names it', () => {
+      expect(errorOf(() => msk('{ mechanism: aws-msk-iam }'))).toContain(
+        'clusters.0.sasl.region: the AWS region of the MSK cluster is required with aws-msk-iam, for example eu-west-1',
+      );
+    });
+
+    it('rejects what is not a region name', () => {
+      for (const region of ['', 'EU-WEST-1', 'eu-west', 'eu west 1', 'kafka.eu-west-1.amazonaws.com']) {
+        expect(errorOf(() => msk(`{ mechanism: aws-msk-iam, region: '${region}' }`))).toContain(
+          'clusters.0.sasl.region: an AWS region name such as eu-west-1',
+        );
+      }
+    });
+
+    it('refuses a username or password beside aws-msk-iam', () => {
+      expect(
+        errorOf(() =>
+          msk('{ mechanism: aws-msk-iam, region: eu-west-1, username: { env: U }, password: { env: P } }'),
+        ),
+      ).toContain("clusters.0.sasl: Unrecognized key(s) in object: 'username', 'password'");
+    });
+
+    it('requires TLS, as MSK serves IAM on its TLS listeners only', () => {
+      expect(errorOf(() => msk('{ mechanism: aws-msk-iam, region: eu-west-1 }', ''))).toContain(
+        'clusters.0.tls: aws-msk-iam needs TLS',
+      );
+      expect(
+        errorOf(() => msk('{ mechanism: aws-msk-iam, region: eu-west-1 }', '    tls: { enabled: false }\n')),
+      ).toContain('clusters.0.tls: aws-msk-iam needs TLS');
+    });
+
+    it('lists the mechanisms when given an unknown one, and still requires passwords for SCRAM', () => {
+      expect(errorOf(() => msk('{ mechanism: gssapi }'))).toContain(
+        'clusters.0.sasl.mechanism: mechanism is one of plain, scram-sha-256, scram-sha-512, aws-msk-iam',
+      );
+      const scram = errorOf(() => msk('{ mechanism: scram-sha-512, region: eu-west-1 }'));
+      expect(scram).toContain('clusters.0.sasl.username: secrets are given by reference only');
+      expect(scram).toContain("clusters.0.sasl: Unrecognized key(s) in object: 'region'");
+    });
+  });
+
   it('rejects per-group thresholds where err is below warn', () => {
     const message = errorOf(() =>
       fromYaml(

@@ -33,13 +33,36 @@ const brokerAddress = z
   .string()
   .regex(/^[^\s:,]+:\d{1,5}$/, 'a broker address is host:port, for example kafka-0.kafka:9092');
 
-const saslSchema = z
+const passwordSaslSchema = z
   .object({
     mechanism: z.enum(['plain', 'scram-sha-256', 'scram-sha-512']),
     username: secretReference,
     password: secretReference,
   })
   .strict();
+
+/** AWS region names: eu-west-1, us-gov-west-1, cn-north-1, ap-southeast-5, us-isob-east-1... */
+const awsRegionPattern = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
+
+/** Amazon MSK IAM: no secret in the config; credentials come from the default AWS chain. */
+const awsMskIamSaslSchema = z
+  .object({
+    mechanism: z.literal('aws-msk-iam'),
+    region: z
+      .string({
+        required_error:
+          'the AWS region of the MSK cluster is required with aws-msk-iam, for example eu-west-1',
+      })
+      .regex(awsRegionPattern, 'an AWS region name such as eu-west-1 or us-gov-west-1'),
+  })
+  .strict();
+
+const saslSchema = z.discriminatedUnion('mechanism', [passwordSaslSchema, awsMskIamSaslSchema], {
+  errorMap: (issue, context) =>
+    issue.code === z.ZodIssueCode.invalid_union_discriminator
+      ? { message: 'mechanism is one of plain, scram-sha-256, scram-sha-512, aws-msk-iam' }
+      : { message: context.defaultError },
+});
 
 const tlsSchema = z
   .object({
@@ -78,7 +101,18 @@ const clusterSchema = z
     groups: nameFilter,
     topics: nameFilter,
   })
-  .strict();
+  .strict()
+  .superRefine((cluster, context) => {
+    // MSK serves IAM authentication on TLS listeners only; without TLS the handshake fails obscurely.
+    if (cluster.sasl?.mechanism === 'aws-msk-iam' && !cluster.tls?.enabled) {
+      context.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ['tls'],
+        message:
+          'aws-msk-iam needs TLS (MSK serves IAM on its TLS listeners, port 9098): add tls: { enabled: true }',
+      });
+    }
+  });
 
 const topicList = z.array(z.string().min(1)).optional();
 

@@ -68,8 +68,17 @@ app.kubernetes.io/part-of: streamops
 {{- if and .Values.autoscaling.hpa.enabled .Values.autoscaling.keda.enabled -}}
 {{- fail "autoscaling: enable either autoscaling.hpa or autoscaling.keda, not both" -}}
 {{- end -}}
-{{- if and .Values.kafka.sasl.enabled (not .Values.kafka.sasl.existingSecret) -}}
+{{- if .Values.kafka.sasl.enabled -}}
+{{- if eq .Values.kafka.sasl.mechanism "aws-msk-iam" -}}
+{{- if not .Values.kafka.tls.enabled -}}
+{{- fail "kafka.tls.enabled: aws-msk-iam needs TLS (MSK serves IAM on its TLS listeners, port 9098)" -}}
+{{- end -}}
+{{- if .Values.autoscaling.keda.enabled -}}
+{{- fail "autoscaling.keda: the chart does not wire KEDA's Kafka scaler to MSK IAM; use autoscaling.hpa" -}}
+{{- end -}}
+{{- else if not .Values.kafka.sasl.existingSecret -}}
 {{- fail "kafka.sasl.existingSecret: name the existing Secret holding the SASL username and password" -}}
+{{- end -}}
 {{- end -}}
 {{- if and .Values.sdk.reporter.enabled .Values.sdk.reporter.token.existingSecret (not .Values.sdk.reporter.token.key) -}}
 {{- fail "sdk.reporter.token.key: name the key of the token in sdk.reporter.token.existingSecret" -}}
