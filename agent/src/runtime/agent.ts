@@ -183,6 +183,7 @@ export async function startAgent(
             liveInstances: (pipeline) => pipelineParts.view.liveInstances(pipeline),
             ingest: pipelineParts.ingest.counts(),
             store: pipelineParts.store.stats(),
+            engines: [],
           });
         }
         lagText = exposition.render(format);
