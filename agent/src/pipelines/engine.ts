@@ -37,6 +37,4 @@ export interface EngineJobStatus {
   readonly checkpointsFailedTotal: number | null;
   /** End-to-end duration of the latest completed checkpoint; null when none completed. */
   readonly lastCheckpointDurationSeconds: number | null;
-  /** Seconds the engine measured its rates over (Storm's stats window); null for instantaneous rates (Flink). */
-  readonly statsWindowSeconds: number | null;
 }

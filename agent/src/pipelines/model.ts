@@ -151,10 +151,13 @@ export interface PipelineModel {
   readonly errorRatio: number | null;
   /** Dead-lettered ÷ consumed. */
   readonly deadLetterRatio: number | null;
-  /** Cumulative totals at the end of the window. */
-  readonly lostTotal: number;
-  readonly duplicatedTotal: number;
-  readonly redeliveredTotal: number;
+  /**
+   * Cumulative totals at the end of the window, from the SDK's sequence tracking; null
+   * for engine pipelines, whose engines do not count them.
+   */
+  readonly lostTotal: number | null;
+  readonly duplicatedTotal: number | null;
+  readonly redeliveredTotal: number | null;
   /** End-to-end latency over the window, from the merged record-age histograms. */
   readonly latencyP50Seconds: number | null;
   readonly latencyP99Seconds: number | null;

@@ -54,9 +54,9 @@ export function renderPipelineMetrics(out: ExpositionBuilder, input: PipelineRen
     out.add(pm.instances, p, job === null ? input.liveInstances(model.pipeline) : job.instances);
     addIfKnown(out, pm.errorRatio, p, model.errorRatio);
     addIfKnown(out, pm.deadLetterRatio, p, model.deadLetterRatio);
-    out.add(pm.lostMessages, p, model.lostTotal);
-    out.add(pm.duplicateMessages, p, model.duplicatedTotal);
-    out.add(pm.redeliveredMessages, p, model.redeliveredTotal);
+    addIfKnown(out, pm.lostMessages, p, model.lostTotal);
+    addIfKnown(out, pm.duplicateMessages, p, model.duplicatedTotal);
+    addIfKnown(out, pm.redeliveredMessages, p, model.redeliveredTotal);
     addIfKnown(out, pm.latencyP50, p, model.latencyP50Seconds);
     addIfKnown(out, pm.latencyP99, p, model.latencyP99Seconds);
     addIfKnown(out, pm.latencyMean, p, model.latencyMeanSeconds);
