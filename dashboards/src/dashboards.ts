@@ -1,6 +1,7 @@
 import { type Dashboard } from '@grafana/grafana-foundation-sdk/dashboard';
 import { agentDashboard } from './agent-self-monitoring';
 import { consumerLagDashboard } from './consumer-lag';
+import { engineJobsDashboard } from './engine-jobs';
 import { defaultOptions, type StreamopsRuleOptions } from './options';
 import { pipelineThroughputDashboard } from './pipeline-throughput';
 import { reliabilityDashboard } from './reliability';
@@ -17,6 +18,7 @@ export function allDashboards(options: StreamopsRuleOptions = defaultOptions): D
     { file: 'consumer-lag.json', dashboard: consumerLagDashboard(options) },
     { file: 'pipeline-throughput.json', dashboard: pipelineThroughputDashboard(options) },
     { file: 'reliability.json', dashboard: reliabilityDashboard(options) },
+    { file: 'engine-jobs.json', dashboard: engineJobsDashboard() },
     { file: 'agent-self-monitoring.json', dashboard: agentDashboard(options) },
   ];
 }

@@ -24,7 +24,7 @@ it('has no committed file in the generated folders that the code no longer gener
 });
 
 it('writes dashboards as JSON and rules as YAML', () => {
-  expect(files.filter((file) => file.path.startsWith('generated/')).length).toBe(4);
+  expect(files.filter((file) => file.path.startsWith('generated/')).length).toBe(5);
   for (const file of files.filter((candidate) => candidate.path.endsWith('.json'))) {
     expect(() => JSON.parse(file.content) as unknown).not.toThrow();
   }

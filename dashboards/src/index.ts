@@ -8,6 +8,7 @@ export { agentDashboard, processMetrics } from './agent-self-monitoring';
 export { consumerLagDashboard, consumerLagUid, agentUid } from './consumer-lag';
 export { pipelineThroughputDashboard, pipelineThroughputUid } from './pipeline-throughput';
 export { reliabilityDashboard, reliabilityUid } from './reliability';
+export { engineJobsDashboard, engineJobsUid } from './engine-jobs';
 export {
   defaultOptions,
   errorBudget,

@@ -19,30 +19,37 @@ import { pipelineScope, selector } from './promql';
 
 export const pipelineThroughputUid = 'streamops-pipeline-throughput';
 
-/** Template variables of the pipeline dashboards: data source, cluster, namespace, pipeline. */
-export function pipelineVariables() {
+/** Template variables of the pipeline dashboards: data source, cluster, namespace, engine, pipeline. */
+export function pipelineVariables(metric = 'streamops_pipeline_instances') {
   return [
     datasourceVariable(),
     labelVariable(
       'cluster',
       'Cluster',
-      'streamops_pipeline_instances',
+      metric,
       [],
       'Cluster label, when the scrape adds one to pipeline series; All also matches series without it.',
     ),
     labelVariable(
       'namespace',
       'Namespace',
-      'streamops_pipeline_instances',
+      metric,
       ['cluster=~"$cluster"'],
       'Kubernetes namespace; All also matches series without the label.',
     ),
     labelVariable(
+      'engine',
+      'Engine',
+      metric,
+      ['cluster=~"$cluster"', 'namespace=~"$namespace"'],
+      'What runs the pipeline: kafkajs (streamops SDK), otel (other OTLP senders), flink or storm.',
+    ),
+    labelVariable(
       'pipeline',
       'Pipeline',
-      'streamops_pipeline_instances',
-      ['cluster=~"$cluster"', 'namespace=~"$namespace"'],
-      'Pipelines reporting to the agent.',
+      metric,
+      ['cluster=~"$cluster"', 'namespace=~"$namespace"', 'engine=~"$engine"'],
+      'Pipelines reporting to the agent, and Flink jobs and Storm topologies it polls.',
     ),
   ];
 }
@@ -50,8 +57,8 @@ export function pipelineVariables() {
 /** Throughput and capacity: R = D × P × C, stage utilisation and headroom, bottleneck, forecast. */
 export function pipelineThroughputDashboard(options: StreamopsRuleOptions = defaultOptions): Dashboard {
   const p = pipelineScope;
-  const perPipeline = 'max by (cluster, namespace, pipeline)';
-  const perStage = 'max by (cluster, namespace, pipeline, stage)';
+  const perPipeline = 'max by (cluster, namespace, engine, pipeline)';
+  const perStage = 'max by (cluster, namespace, engine, pipeline, stage)';
   const model = (metric: string) => `${perPipeline} (${selector(metric, p)})`;
   const stageModel = (metric: string) => `${perStage} (${selector(metric, p)})`;
   const rate = (metric: string, by: string) =>

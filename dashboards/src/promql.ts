@@ -19,8 +19,11 @@ export function selector(metric: string, matchers: Matchers = []): string {
  */
 export const dashboardScope: Matchers = ['cluster=~"$cluster"', 'namespace=~"$namespace"'];
 
-/** The dashboards' scope plus the pipeline variable. */
-export const pipelineScope: Matchers = [...dashboardScope, 'pipeline=~"$pipeline"'];
+/**
+ * The dashboards' scope plus the engine and pipeline variables. The SDK's own series (scraped
+ * from kafkajs apps) carry no `engine` label; the engine variable's All (`.*`) matches them.
+ */
+export const pipelineScope: Matchers = [...dashboardScope, 'engine=~"$engine"', 'pipeline=~"$pipeline"'];
 
 /** The dashboards' scope plus the group variable. */
 export const groupScope: Matchers = [...dashboardScope, 'group=~"$group"'];

@@ -16,11 +16,12 @@ export function reliabilityDashboard(options: StreamopsRuleOptions = defaultOpti
       expr: `${record(window)}{${p.join(', ')}} / ${budget}`,
       legend: `${window.replace(/(\d+)/, '$1 ')} {{pipeline}}`,
     }));
-  const perPipeline = 'max by (cluster, namespace, pipeline)';
+  const perPipeline = 'max by (cluster, namespace, engine, pipeline)';
   const model = (metric: string) => `${perPipeline} (${selector(metric, p)})`;
   const rate = (metric: string, by: string, extra: readonly string[] = []) =>
     `sum by (${by}) (rate(${selector(metric, [...p, ...extra])}[$__rate_interval]))`;
-  const counted = (metric: string) => `sum by (pipeline) (increase(${selector(metric, p)}[$__range]))`;
+  const counted = (metric: string) =>
+    `sum by (engine, pipeline) (increase(${selector(metric, p)}[$__range]))`;
   const ageQuantile = (q: number) =>
     `histogram_quantile(${q}, sum by (pipeline, le) (rate(${selector('streamops_consumer_record_age_seconds_bucket', p)}[$__rate_interval])))`;
   const errorBudgetRatio = errorBudget(options.errorObjective);

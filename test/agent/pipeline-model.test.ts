@@ -202,6 +202,7 @@ describe('pipeline model from SDK reports', () => {
     within5Percent(model.deliveredRate, 36);
     within5Percent(model.deadLetterRatio, 0.1);
     expect(model.mismatch).toBe(false);
+    expect(model.engine).toBe('kafkajs');
     expect(model.bottleneck).toBe('score');
     // The pipeline's own consumer and producer clients report as stages too (without busy time).
     expect(model.stages.map((stage) => stage.stage)).toEqual(expect.arrayContaining(['enrich', 'score']));
@@ -212,8 +213,10 @@ describe('pipeline model from SDK reports', () => {
     expect(model.plan?.targetRate).toBe(1000);
 
     const metrics = await scrape(agent);
-    expect(metrics).toContain(`streamops_pipeline_bottleneck{pipeline="${name}",stage="score"} 1`);
-    expect(metrics).toContain(`streamops_pipeline_instances{pipeline="${name}"} 2`);
+    expect(metrics).toContain(
+      `streamops_pipeline_bottleneck{engine="kafkajs",pipeline="${name}",stage="score"} 1`,
+    );
+    expect(metrics).toContain(`streamops_pipeline_instances{engine="kafkajs",pipeline="${name}"} 2`);
 
     const printed: string[] = [];
     expect(

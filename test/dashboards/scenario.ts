@@ -14,7 +14,10 @@ import { parseAgentConfig, startAgent, type RunningAgent } from '@streamops/agen
 import { renderRuleFiles } from '@streamops/dashboards';
 import { instrument, pipeline, stage, startReporter, type Pipeline, type Reporter } from '@streamops/sdk';
 import { startTestBroker, uniqueTestName, type TestBroker } from '@streamops/test-broker';
+import { flinkCluster } from '../../agent/src/engines/fixtures/flink-cluster';
+import { stormCluster } from '../../agent/src/engines/fixtures/storm-cluster';
 import { commitAs } from '../agent/harness';
+import { startEngineFixtureServer, type EngineFixtureServer } from '../support/engine-fixture-server';
 import { startPrometheus, type TestPrometheus } from '../support/prometheus';
 
 /** The instrumented pipeline, with its own /metrics server. */
@@ -70,6 +73,8 @@ export async function startDashboardScenario(
   let source: Producer | undefined;
   let app: ScenarioApp | undefined;
   let prometheus: TestPrometheus | undefined;
+  let flink: EngineFixtureServer | undefined;
+  let storm: EngineFixtureServer | undefined;
   let producing: NodeJS.Timeout | undefined;
   let produced = 0;
 
@@ -166,6 +171,8 @@ export async function startDashboardScenario(
     await app?.stop().catch(() => undefined);
     await source?.disconnect();
     await agent?.stop();
+    await flink?.stop();
+    await storm?.stop();
     await broker?.stop();
   };
 
@@ -178,12 +185,19 @@ export async function startDashboardScenario(
         { name: deadLetters, partitions: 1 },
       ],
     });
+    flink = await startEngineFixtureServer(flinkCluster());
+    storm = await startEngineFixtureServer(stormCluster());
     agent = await startAgent(
       parseAgentConfig({
         clusters: [{ name: 'local', brokers: broker.bootstrap }],
         collection: { intervalSeconds: 1, requestTimeoutMs: 3000 },
         server: { host: '127.0.0.1', port: 0 },
         ingest: { instanceTtlSeconds: 30 },
+        // Flink and Storm jobs from the engines' REST fixtures, for the engine panels.
+        engines: [
+          { type: 'flink', name: 'flink', url: flink.url, intervalSeconds: 1 },
+          { type: 'storm', name: 'storm', url: storm.url, intervalSeconds: 1 },
+        ],
         pipelines: {
           windowSeconds: 2,
           declared: [

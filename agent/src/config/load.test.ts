@@ -221,6 +221,81 @@ clusters:
     );
   });
 
+  it('reads Flink and Storm endpoints with defaults, and headers by secret reference only', () => {
+    const config = fromYaml(`${minimal}
+engines:
+  - { type: flink, name: flink-prod, url: "http://flink-jobmanager:8081" }
+  - type: storm
+    name: storm-prod
+    url: https://storm-ui.example:8443/
+    intervalSeconds: 30
+    windowSeconds: 600
+    headers: { Authorization: { env: STORM_UI_AUTH } }
+`);
+    expect(config.engines).toEqual([
+      {
+        type: 'flink',
+        name: 'flink-prod',
+        url: 'http://flink-jobmanager:8081',
+        intervalSeconds: 15,
+        timeoutMs: 5000,
+        headers: {},
+      },
+      {
+        type: 'storm',
+        name: 'storm-prod',
+        url: 'https://storm-ui.example:8443/',
+        intervalSeconds: 30,
+        timeoutMs: 5000,
+        windowSeconds: 600,
+        headers: { Authorization: { env: 'STORM_UI_AUTH' } },
+      },
+    ]);
+    expect(fromYaml(minimal).engines).toEqual([]);
+  });
+
+  it('adds an endpoint from STREAMOPS_FLINK_URL or --storm-url, replacing a file entry of that name', () => {
+    const config = fromYaml(
+      `${minimal}
+engines: [{ type: flink, name: flink, url: "http://old:8081", intervalSeconds: 60 }]
+`,
+      { env: { STREAMOPS_FLINK_URL: 'http://flink:8081' }, argv: ['--storm-url', 'http://storm-ui:8080'] },
+    );
+    expect(
+      config.engines.map((engine) => [engine.type, engine.name, engine.url, engine.intervalSeconds]),
+    ).toEqual([
+      ['flink', 'flink', 'http://flink:8081', 15],
+      ['storm', 'storm', 'http://storm-ui:8080', 15],
+    ]);
+  });
+
+  it.each([
+    ['an unknown engine type', '[{ type: spark, name: s, url: "http://s:1" }]', 'engines.0.type'],
+    ['a URL that is not one', '[{ type: flink, name: f, url: "flink:8081" }]', 'engines.0.url: url must'],
+    [
+      'a URL that is not HTTP',
+      '[{ type: flink, name: f, url: "ftp://f/" }]',
+      'engines.0.url: url must use http or https',
+    ],
+    [
+      'a window on Flink',
+      '[{ type: flink, name: f, url: "http://f:1", windowSeconds: 600 }]',
+      'engines.0.windowSeconds: windowSeconds only applies to storm',
+    ],
+    [
+      'an inline header secret',
+      '[{ type: storm, name: s, url: "http://s:1", headers: { Authorization: "Basic eA==" } }]',
+      'engines.0.headers.Authorization: secrets are given by reference only',
+    ],
+    [
+      'a name used twice',
+      '[{ type: flink, name: a, url: "http://f:1" }, { type: storm, name: a, url: "http://s:1" }]',
+      'engines.1.name: engine name "a" is used twice',
+    ],
+  ])('rejects %s, naming the key', (_what, engines, message) => {
+    expect(errorOf(() => fromYaml(`${minimal}\nengines: ${engines}\n`))).toContain(message);
+  });
+
   it('documents every flag and variable in the help text', () => {
     expect(helpRequested(['--help'])).toBe(true);
     expect(helpRequested([])).toBe(false);

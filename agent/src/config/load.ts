@@ -28,6 +28,11 @@ export const agentFlags = {
   host: { type: 'string', description: 'HTTP listen address' },
   interval: { type: 'string', description: 'collection interval in seconds' },
   granularity: { type: 'string', description: 'partition or topic' },
+  'flink-url': { type: 'string', description: 'Flink REST API to model the jobs of (endpoint name "flink")' },
+  'storm-url': {
+    type: 'string',
+    description: 'Storm UI REST API to model the topologies of (endpoint name "storm")',
+  },
   help: { type: 'boolean', description: 'print this help' },
 } as const;
 
@@ -41,6 +46,8 @@ export const agentEnvironmentVariables = {
   STREAMOPS_HOST: 'host',
   STREAMOPS_INTERVAL_SECONDS: 'interval',
   STREAMOPS_GRANULARITY: 'granularity',
+  STREAMOPS_FLINK_URL: 'flink-url',
+  STREAMOPS_STORM_URL: 'storm-url',
 } as const satisfies Record<string, keyof typeof agentFlags>;
 
 type Overrides = Partial<Record<Exclude<keyof typeof agentFlags, 'help'>, string>>;
@@ -125,6 +132,16 @@ function applyOverrides(raw: Record<string, unknown>, overrides: Overrides): voi
     section(raw, 'collection').intervalSeconds = parseNumberOverride('interval', overrides.interval);
   }
   if (overrides.granularity !== undefined) section(raw, 'collection').granularity = overrides.granularity;
+  for (const type of ['flink', 'storm'] as const) {
+    const url = overrides[`${type}-url`];
+    if (url === undefined) continue;
+    // The flag names the endpoint after its type and replaces a file entry of that name.
+    const engines = (Array.isArray(raw.engines) ? [...(raw.engines as unknown[])] : []).filter(
+      (entry) => asRecord(entry, 'engines[]').name !== type,
+    );
+    engines.push({ type, name: type, url });
+    raw.engines = engines;
+  }
 }
 
 /** Parses and validates a configuration object (already read from YAML or built in code). */

@@ -129,6 +129,39 @@ const declaredPipelineSchema = z
   })
   .strict();
 
+const engineEndpointSchema = z
+  .object({
+    /** flink: a JobManager's REST API; storm: a Storm UI's REST API. */
+    type: z.enum(['flink', 'storm']),
+    /** Label value of `endpoint` on the engine's health series. */
+    name: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'an engine name uses letters, digits, ".", "_" and "-" only'),
+    url: z
+      .string()
+      .url('url must be an absolute URL, for example http://flink-jobmanager:8081')
+      .refine((url) => /^https?:\/\//i.test(url), 'url must use http or https'),
+    intervalSeconds: z.number().min(1).max(3600).default(15),
+    timeoutMs: z.number().int().min(100).max(120_000).default(5_000),
+    /** Request headers (authorisation), by secret reference only. */
+    headers: z
+      .record(
+        z.string().regex(/^[A-Za-z0-9-]+$/, 'a header name uses letters, digits and "-"'),
+        secretReference,
+      )
+      .default({}),
+    /** Storm only: the statistics window asked for, seconds (Storm offers 600, 10800, 86400). */
+    windowSeconds: z.number().int().min(1).optional(),
+  })
+  .strict()
+  .superRefine((endpoint, context) => {
+    if (endpoint.type !== 'storm' && endpoint.windowSeconds !== undefined) {
+      context.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ['windowSeconds'],
+        message: 'windowSeconds only applies to storm endpoints (Flink rates are per second)',
+      });
+    }
+  });
+
 /** The agent configuration file, after defaults. */
 export const agentConfigSchema = z
   .object({
@@ -194,6 +227,23 @@ export const agentConfigSchema = z
       })
       .strict()
       .default({}),
+    /** Flink and Storm endpoints whose jobs are modelled as pipelines. */
+    engines: z
+      .array(engineEndpointSchema)
+      .default([])
+      .superRefine((endpoints, context) => {
+        const seen = new Set<string>();
+        endpoints.forEach((endpoint, index) => {
+          if (seen.has(endpoint.name)) {
+            context.addIssue({
+              code: z.ZodIssueCode.custom,
+              path: [index, 'name'],
+              message: `engine name ${JSON.stringify(endpoint.name)} is used twice`,
+            });
+          }
+          seen.add(endpoint.name);
+        });
+      }),
   })
   .strict();
 
@@ -203,5 +253,7 @@ export type AgentConfig = z.infer<typeof agentConfigSchema>;
 export type ClusterConfig = AgentConfig['clusters'][number];
 /** A pipeline whose topology is declared rather than (only) learnt from reports. */
 export type DeclaredPipelineConfig = AgentConfig['pipelines']['declared'][number];
+/** One Flink or Storm endpoint. */
+export type EngineEndpointConfig = AgentConfig['engines'][number];
 /** A reference to a secret held in an environment variable or a file. */
 export type SecretReference = z.infer<typeof secretReference>;

@@ -1,4 +1,5 @@
 import express, { type Express, type Request, type Response } from 'express';
+import { type EngineEndpointHealth } from '../engines/endpoint-health';
 import { IngestRejectionReason } from '../ingest/limits';
 import { type OtlpMetricsIngest } from '../ingest/ingest-handler';
 import { type PipelineModel } from '../pipelines/model';
@@ -11,10 +12,12 @@ export interface AgentReadModel {
   snapshots(): readonly ClusterLagSnapshot[];
   /** Rendered exposition of the last cycle (cached by the implementation). */
   metrics(format: ExpositionFormat): Promise<string> | string;
-  /** Pipeline models of the last update; absent when the pipeline view is off. */
+  /** Pipeline models of the last update, every engine; absent when no pipeline is served. */
   pipelines?(): readonly PipelineModel[];
-  /** One pipeline's model planned for a target input rate. */
-  planPipeline?(pipeline: string, targetRate: number): PipelineModel | undefined;
+  /** One pipeline's model planned for a target input rate; `engine` picks among pipelines of one name. */
+  planPipeline?(pipeline: string, targetRate: number, engine?: string): PipelineModel | undefined;
+  /** Health of the Flink and Storm endpoints; absent or empty when none is configured. */
+  engines?(): readonly EngineEndpointHealth[];
   /** OTLP metrics ingest behind POST /v1/metrics; absent when ingest is off. */
   readonly ingest?: OtlpMetricsIngest;
 }
@@ -179,12 +182,18 @@ export function createAgentApp(model: AgentReadModel): Express {
     );
   }
 
+  app.get('/api/v1/engines', (_request, response) => {
+    sendJson(response, 200, { engines: model.engines?.() ?? [] });
+  });
+
   const pipelines = model.pipelines?.bind(model);
   if (pipelines) {
     app.get('/api/v1/pipelines', (_request, response) => {
       sendJson(response, 200, {
         pipelines: pipelines().map((pipeline) => ({
           pipeline: pipeline.pipeline,
+          engine: pipeline.engine,
+          state: pipeline.engineJob?.state ?? null,
           arrivalRate: pipeline.arrivalRate,
           processingYield: pipeline.processingYield,
           deliveryYield: pipeline.deliveryYield,
@@ -194,6 +203,8 @@ export function createAgentApp(model: AgentReadModel): Express {
           lagTrend: pipeline.lagTrend,
           bottleneck: pipeline.bottleneck,
           maxSustainableThroughput: pipeline.maxSustainableThroughput,
+          lagMessages: pipeline.lagMessages,
+          lagSeconds: pipeline.lagSeconds,
           timeToDrainSeconds: pipeline.timeToDrainSeconds,
         })),
       });
@@ -201,6 +212,11 @@ export function createAgentApp(model: AgentReadModel): Express {
     app.get('/api/v1/pipelines/:pipeline', (request, response) => {
       const name = request.params.pipeline;
       const targetText = request.query.targetRate;
+      const engineText = request.query.engine;
+      if (engineText !== undefined && typeof engineText !== 'string') {
+        sendJson(response, 400, { error: 'bad_request', message: 'engine must be given once' });
+        return;
+      }
       let found: PipelineModel | undefined;
       if (targetText !== undefined) {
         const targetRate = Number(targetText);
@@ -211,12 +227,18 @@ export function createAgentApp(model: AgentReadModel): Express {
           });
           return;
         }
-        found = model.planPipeline?.(name, targetRate);
+        found = model.planPipeline?.(name, targetRate, engineText);
       } else {
-        found = pipelines().find((candidate) => candidate.pipeline === name);
+        found = pipelines().find(
+          (candidate) =>
+            candidate.pipeline === name && (engineText === undefined || candidate.engine === engineText),
+        );
       }
       if (!found) {
-        notFound(response, `unknown pipeline ${JSON.stringify(name)}`);
+        notFound(
+          response,
+          `unknown pipeline ${JSON.stringify(name)}${engineText === undefined ? '' : ` of engine ${JSON.stringify(engineText)}`}`,
+        );
         return;
       }
       sendJson(response, 200, found);

@@ -442,4 +442,23 @@ describe('normaliseExport points', () => {
   it('returns nothing for an empty request', () => {
     expect(normaliseExport({ resourceMetrics: [] })).toEqual({ reports: [], rejected: [], ignoredPoints: 0 });
   });
+
+  it('tells the streamops SDK reporter from other OpenTelemetry SDKs by the instrumentation scope', () => {
+    const metric = counter([numberPoint()]);
+    const sdk = normaliseExport({
+      resourceMetrics: [
+        {
+          resourceAttributes: attributes(identity),
+          scopeMetrics: [
+            { scopeName: '@opentelemetry/instrumentation-runtime-node', metrics: [] },
+            { scopeName: '@streamops/sdk', metrics: [metric] },
+          ],
+        },
+      ],
+    });
+    expect(sdk.reports.map((report) => report.reporter)).toEqual(['streamops-sdk']);
+    expect(normaliseExport(request([metric])).reports.map((report) => report.reporter)).toEqual([
+      'opentelemetry',
+    ]);
+  });
 });

@@ -16,7 +16,9 @@ import {
   type MetricPoint,
   type MetricReport,
   type PointRejection,
+  type ReporterKind,
   type Temporality,
+  streamopsSdkScope,
 } from './report';
 
 /** A decoded export, checked and grouped by instance. */
@@ -193,7 +195,10 @@ function histogramProblem(point: OtlpHistogramPoint): string | null {
  */
 export function normaliseExport(request: OtlpMetricsRequest): NormalisedExport {
   const tally = new RejectionTally();
-  const reports = new Map<string, { instance: InstanceIdentity; points: MetricPoint[] }>();
+  const reports = new Map<
+    string,
+    { instance: InstanceIdentity; reporter: ReporterKind; points: MetricPoint[] }
+  >();
   let ignoredPoints = 0;
 
   for (const resource of request.resourceMetrics) {
@@ -208,8 +213,11 @@ export function normaliseExport(request: OtlpMetricsRequest): NormalisedExport {
     const key = instanceKeyOf(identity);
     let report = reports.get(key);
     if (report === undefined) {
-      report = { instance: identity, points: [] };
+      report = { instance: identity, reporter: 'opentelemetry', points: [] };
       reports.set(key, report);
+    }
+    if (resource.scopeMetrics.some((scope) => scope.scopeName === streamopsSdkScope)) {
+      report.reporter = 'streamops-sdk';
     }
     const points = report.points;
 
@@ -324,7 +332,12 @@ export function normaliseExport(request: OtlpMetricsRequest): NormalisedExport {
   }
 
   return {
-    reports: [...reports].map(([instanceKey, { instance, points }]) => ({ instance, instanceKey, points })),
+    reports: [...reports].map(([instanceKey, { instance, reporter, points }]) => ({
+      instance,
+      instanceKey,
+      reporter,
+      points,
+    })),
     rejected: tally.list(),
     ignoredPoints,
   };

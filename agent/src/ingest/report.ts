@@ -80,9 +80,20 @@ export interface PointRejection {
   readonly message: string;
 }
 
+/**
+ * What sent a report: the streamops SDK's reporter (instrumentation scope
+ * {@link streamopsSdkScope}) or any other OpenTelemetry SDK exporting streamops metric names.
+ */
+export type ReporterKind = 'streamops-sdk' | 'opentelemetry';
+
+/** Instrumentation scope name the streamops SDK's reporter sends its metrics under. */
+export const streamopsSdkScope = '@streamops/sdk';
+
 /** One instance's part of an export. */
 export interface MetricReport {
   readonly instance: InstanceIdentity;
+  /** Who reported: the streamops SDK when any of the instance's scopes is {@link streamopsSdkScope}. */
+  readonly reporter: ReporterKind;
   /** Stable key of the instance: service name and instance id. */
   readonly instanceKey: string;
   readonly points: readonly MetricPoint[];

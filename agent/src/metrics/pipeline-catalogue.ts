@@ -1,13 +1,17 @@
 import { type MetricDefinition } from '@streamops/sdk';
 
 const component = 'agent (pipelines)';
-const pipelineLabels = ['pipeline'] as const;
-const stageLabels = ['pipeline', 'stage'] as const;
+const engineComponent = 'agent (engines)';
+const pipelineLabels = ['engine', 'pipeline'] as const;
+const stageLabels = ['engine', 'pipeline', 'stage'] as const;
+const endpointLabels = ['engine', 'endpoint'] as const;
 
 /**
  * Every metric of the pipeline view: the throughput model R = D × P × C, stage capacity
- * and the reliability roll-ups. Labels are only `pipeline` and `stage`, whose values
- * come from a bounded set (the instance store caps series), so cardinality stays bounded.
+ * and the reliability roll-ups, for every engine (`engine` is kafkajs, otel, flink or
+ * storm; see pipelines/engine.ts). Labels are only `engine`, `pipeline` and `stage`, whose
+ * values come from bounded sets (the instance store caps series; engines report their
+ * jobs' operators), so cardinality stays bounded; never a host, member or subtask label.
  * Rates and ratios are over the model's window; a value the window cannot support (no
  * traffic, a counter that went down, no busy time) has no sample rather than a made-up one.
  */
@@ -17,7 +21,7 @@ export const pipelineMetrics = {
     type: 'gauge',
     unit: 'messages per second',
     labels: pipelineLabels,
-    help: 'D: messages arriving in the input topics per second, from the growth of their log end offsets.',
+    help: "D: messages arriving in the input topics per second, from the growth of their log end offsets (Flink: the sources' output rate; Storm: the spouts' emitted rate).",
     component,
   },
   consumedRate: {
@@ -65,7 +69,7 @@ export const pipelineMetrics = {
     type: 'gauge',
     unit: 'messages per second',
     labels: pipelineLabels,
-    help: 'Messages acknowledged on the output topics per second, measured (compare with R).',
+    help: "Messages acknowledged on the output topics per second, measured (compare with R). Flink: the sinks' input rate; Storm: tuple trees acked at the spouts.",
     component,
   },
   modelMismatch: {
@@ -89,7 +93,7 @@ export const pipelineMetrics = {
     type: 'gauge',
     unit: 'messages per second',
     labels: stageLabels,
-    help: 'μ: messages per second the stage can take: messages ÷ busy seconds × concurrency × instances (at most one instance per partition).',
+    help: 'μ: messages per second the stage can take: messages ÷ busy seconds × concurrency × instances (at most one instance per partition); for engines, the stage rate ÷ its utilisation.',
     component,
   },
   stageUtilization: {
@@ -97,7 +101,7 @@ export const pipelineMetrics = {
     type: 'gauge',
     unit: 'ratio',
     labels: stageLabels,
-    help: 'ρ = arrival rate ÷ μ; at 1 the stage cannot keep up.',
+    help: 'ρ = arrival rate ÷ μ; at 1 the stage cannot keep up. Flink: busyTimeMsPerSecond ÷ 1000 averaged over subtasks; Storm: the bolt capacity.',
     component,
   },
   stageHeadroom: {
@@ -113,7 +117,7 @@ export const pipelineMetrics = {
     type: 'gauge',
     unit: '1',
     labels: stageLabels,
-    help: 'Live instances reporting the stage (instances expire after the ingest TTL).',
+    help: "Live instances reporting the stage (instances expire after the ingest TTL); for engines, the operator's parallelism (Flink) or executors (Storm).",
     component,
   },
   bottleneck: {
@@ -145,7 +149,7 @@ export const pipelineMetrics = {
     type: 'gauge',
     unit: '1',
     labels: pipelineLabels,
-    help: 'Live instances reporting for the pipeline.',
+    help: 'Live instances reporting for the pipeline; for engines, the tasks running (Flink) or executors (Storm).',
     component,
   },
   errorRatio: {
@@ -153,7 +157,7 @@ export const pipelineMetrics = {
     type: 'gauge',
     unit: 'ratio',
     labels: pipelineLabels,
-    help: 'Messages that ended in error (not dead-lettered) divided by messages consumed.',
+    help: 'Messages that ended in error (not dead-lettered) divided by messages consumed (Storm: tuple trees failed at the spouts divided by those emitted).',
     component,
   },
   deadLetterRatio: {
@@ -195,6 +199,78 @@ export const pipelineMetrics = {
     labels: pipelineLabels,
     help: 'Median end-to-end latency (record age at consumption) over the window, from the record-age histograms merged across instances.',
     component,
+  },
+  latencyMean: {
+    name: 'streamops_pipeline_end_to_end_latency_mean_seconds',
+    type: 'gauge',
+    unit: 'seconds',
+    labels: pipelineLabels,
+    help: "Mean end-to-end latency over the window: record-age histogram sum ÷ count (Storm: the spouts' complete latency).",
+    component,
+  },
+  lagMessages: {
+    name: 'streamops_pipeline_lag_messages',
+    type: 'gauge',
+    unit: 'messages',
+    labels: pipelineLabels,
+    help: "Messages waiting in the pipeline's inputs: the input consumer groups' lag (Flink: the sources' pendingRecords, else records-lag-max; Storm: the Kafka spouts' lag).",
+    component,
+  },
+  lagSeconds: {
+    name: 'streamops_pipeline_lag_seconds',
+    type: 'gauge',
+    unit: 'seconds',
+    labels: pipelineLabels,
+    help: "Age of the oldest unconsumed input: the input groups' time lag (Flink: currentFetchEventTimeLag or currentEmitEventTimeLag when the source exposes them). No sample when unknown.",
+    component,
+  },
+  stageBackpressure: {
+    name: 'streamops_pipeline_stage_backpressure_ratio',
+    type: 'gauge',
+    unit: 'ratio',
+    labels: stageLabels,
+    help: 'Share of time a stage was blocked by a slower stage downstream (Flink backPressuredTimeMsPerSecond ÷ 1000, averaged over subtasks); only engines that measure it.',
+    component: engineComponent,
+  },
+  running: {
+    name: 'streamops_pipeline_running',
+    type: 'gauge',
+    unit: '1',
+    labels: pipelineLabels,
+    help: '1 while the engine runs the job (Flink RUNNING, Storm ACTIVE), 0 in any other state (restarting, failing, inactive); engine pipelines only.',
+    component: engineComponent,
+  },
+  restarts: {
+    name: 'streamops_pipeline_restarts_total',
+    type: 'counter',
+    unit: '1',
+    labels: pipelineLabels,
+    help: 'Restarts of the job since it was submitted, as the engine counts them (Flink numRestarts).',
+    component: engineComponent,
+  },
+  checkpointsCompleted: {
+    name: 'streamops_pipeline_checkpoints_completed_total',
+    type: 'counter',
+    unit: '1',
+    labels: pipelineLabels,
+    help: 'Checkpoints the job completed since it was submitted (Flink).',
+    component: engineComponent,
+  },
+  checkpointsFailed: {
+    name: 'streamops_pipeline_checkpoints_failed_total',
+    type: 'counter',
+    unit: '1',
+    labels: pipelineLabels,
+    help: 'Checkpoints of the job that failed since it was submitted (Flink).',
+    component: engineComponent,
+  },
+  checkpointDuration: {
+    name: 'streamops_pipeline_last_checkpoint_duration_seconds',
+    type: 'gauge',
+    unit: 'seconds',
+    labels: pipelineLabels,
+    help: 'End-to-end duration of the latest completed checkpoint (Flink).',
+    component: engineComponent,
   },
   latencyP99: {
     name: 'streamops_pipeline_end_to_end_latency_p99_seconds',
@@ -266,8 +342,45 @@ export const ingestMetrics = {
   },
 } as const satisfies Record<string, MetricDefinition>;
 
-/** Pipeline and ingest metric definitions, for documentation and checks. */
+/** Health of the engine endpoints the agent polls (Flink REST, Storm UI REST). */
+export const engineMetrics = {
+  up: {
+    name: 'streamops_engine_up',
+    type: 'gauge',
+    unit: '1',
+    labels: endpointLabels,
+    help: '1 when the last poll of the engine endpoint succeeded, else 0 (its pipelines keep their last values; see the last-success timestamp).',
+    component: engineComponent,
+  },
+  lastSuccess: {
+    name: 'streamops_engine_last_success_timestamp_seconds',
+    type: 'gauge',
+    unit: 'seconds',
+    labels: endpointLabels,
+    help: 'Unix time of the last successful poll of the engine endpoint; no sample before the first.',
+    component: engineComponent,
+  },
+  pollFailures: {
+    name: 'streamops_engine_poll_failures_total',
+    type: 'counter',
+    unit: '1',
+    labels: endpointLabels,
+    help: 'Polls of the engine endpoint that failed: unreachable, timed out, an error status, or a response that is not the documented shape.',
+    component: engineComponent,
+  },
+  jobs: {
+    name: 'streamops_engine_jobs',
+    type: 'gauge',
+    unit: '1',
+    labels: endpointLabels,
+    help: 'Jobs (Flink) or topologies (Storm) the endpoint reported at the last successful poll, modelled as pipelines.',
+    component: engineComponent,
+  },
+} as const satisfies Record<string, MetricDefinition>;
+
+/** Pipeline, ingest and engine metric definitions, for documentation and checks. */
 export const pipelineMetricCatalogue: readonly MetricDefinition[] = [
   ...Object.values(pipelineMetrics),
   ...Object.values(ingestMetrics),
+  ...Object.values(engineMetrics),
 ];

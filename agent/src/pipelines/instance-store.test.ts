@@ -4,6 +4,7 @@ import {
   type HistogramPoint,
   type MetricPoint,
   type MetricReport,
+  type ReporterKind,
   type SumPoint,
 } from '../ingest/report';
 import {
@@ -27,9 +28,14 @@ function store(clock: Clock, options: Partial<InstanceStoreOptions> = {}): Insta
   return new InstanceStore({ now: clock.now, instanceTtlMs: 30_000, ...options });
 }
 
-function report(instance: string, points: MetricPoint[], service = 'svc'): MetricReport {
+function report(
+  instance: string,
+  points: MetricPoint[],
+  service = 'svc',
+  reporter: ReporterKind = 'streamops-sdk',
+): MetricReport {
   const identity = { serviceName: service, serviceInstanceId: instance, pipeline: 'orders', stage: null };
-  return { instance: identity, instanceKey: instanceKeyOf(identity), points };
+  return { instance: identity, instanceKey: instanceKeyOf(identity), reporter, points };
 }
 
 interface CounterOptions {
@@ -617,5 +623,29 @@ describe('InstanceStore views', () => {
   it('is empty before any report', () => {
     const clock = new Clock();
     expect(store(clock).snapshot()).toEqual({ timeMs: START, pipelines: [] });
+  });
+
+  it('labels a pipeline kafkajs while a streamops SDK instance reports it, otel otherwise, and remembers it', () => {
+    const clock = new Clock();
+    const instances = store(clock);
+    const engines = () =>
+      instances.snapshot().pipelines.map((pipeline) => [pipeline.pipeline, pipeline.engine]);
+    instances.apply(report('a', [counter(1, START + 1000, { pipeline: 'mixed' })], 'svc', 'opentelemetry'));
+    instances.apply(report('b', [counter(1, START + 1000, { pipeline: 'plain' })], 'svc', 'opentelemetry'));
+    expect(engines()).toEqual([
+      ['mixed', 'otel'],
+      ['plain', 'otel'],
+    ]);
+    instances.apply(report('c', [counter(1, START + 1000, { pipeline: 'mixed' })]));
+    expect(engines()).toEqual([
+      ['mixed', 'kafkajs'],
+      ['plain', 'otel'],
+    ]);
+    // Every instance expires: the departed totals keep the engine they were reported with.
+    clock.advance(31_000);
+    expect(engines()).toEqual([
+      ['mixed', 'kafkajs'],
+      ['plain', 'otel'],
+    ]);
   });
 });

@@ -6,8 +6,10 @@ import {
   type MetricPoint,
   type MetricReport,
   type PointRejection,
+  type ReporterKind,
   type Temporality,
 } from '../ingest/report';
+import { type ReportedEngine } from './engine';
 import { addHistograms, emptyHistogram, subtractHistograms, type HistogramData } from './histogram';
 import { isStreamopsMetric } from './signals';
 
@@ -76,6 +78,11 @@ export interface StageInstances {
 /** One pipeline in a snapshot. */
 export interface PipelineSnapshot {
   readonly pipeline: string;
+  /**
+   * `kafkajs` when a live instance reports with the streamops SDK, `otel` when only other
+   * OpenTelemetry SDKs do; with no live instance, what it was when one last reported.
+   */
+  readonly engine: ReportedEngine;
   /** Live instances with at least one series of the pipeline. */
   readonly liveInstances: number;
   /** Stages, sorted by name. */
@@ -154,6 +161,8 @@ interface InstanceState {
   readonly identity: InstanceIdentity;
   readonly firstSeenMs: number;
   lastSeenMs: number;
+  /** Who sent its latest report. */
+  reporter: ReporterKind;
   /** Until its first report is applied, cumulative series may be counted from a baseline. */
   firstReport: boolean;
   /** It expired before and came back: everything it reports first is a baseline. */
@@ -273,6 +282,8 @@ export class InstanceStore {
   private readonly acceptedNames = new Map<string, boolean>();
   private seriesCount = 0;
   private expiredCount = 0;
+  /** Engine of each pipeline when it last had live instances. */
+  private readonly engineByPipeline = new Map<string, ReportedEngine>();
 
   constructor(private readonly options: InstanceStoreOptions) {
     this.createdMs = options.now();
@@ -318,6 +329,7 @@ export class InstanceStore {
         identity: report.instance,
         firstSeenMs: nowMs,
         lastSeenMs: nowMs,
+        reporter: report.reporter,
         firstReport: true,
         returning: this.expiredKeys.delete(report.instanceKey),
         series: new Map(),
@@ -350,6 +362,7 @@ export class InstanceStore {
       else ignoredPoints++;
     }
     instance.lastSeenMs = nowMs;
+    instance.reporter = report.reporter;
     instance.firstReport = false;
     return {
       acceptedPoints,
@@ -602,10 +615,21 @@ export class InstanceStore {
       });
     }
 
+    for (const [pipeline, members] of pipelineMembers) {
+      let engine: ReportedEngine = 'otel';
+      for (const key of members) {
+        if (this.instances.get(key)?.reporter === 'streamops-sdk') engine = 'kafkajs';
+      }
+      this.engineByPipeline.set(pipeline, engine);
+    }
+    for (const pipeline of this.engineByPipeline.keys()) {
+      if (!seriesByPipeline.has(pipeline)) this.engineByPipeline.delete(pipeline);
+    }
     const pipelines = [...seriesByPipeline.keys()].sort().map((pipeline): PipelineSnapshot => {
       const stages = stageMembers.get(pipeline) ?? new Map<string, Set<string>>();
       return {
         pipeline,
+        engine: this.engineByPipeline.get(pipeline) ?? 'otel',
         liveInstances: pipelineMembers.get(pipeline)?.size ?? 0,
         stages: stageInstances(stages),
         series: (seriesByPipeline.get(pipeline) ?? []).sort(compareSeries),

@@ -167,12 +167,33 @@ describe('modelPipeline: R = D × P × C', () => {
     // The window holds 50 in (0, 0.1], 49 in (0.1, 1], 1 in (1, 10].
     expect(model.latencyP50Seconds).toBeCloseTo(0.1, 12);
     expect(model.latencyP99Seconds).toBeCloseTo(1, 12);
+    // Mean over the window: (40 − 5) s ÷ (200 − 100) observations.
+    expect(model.latencyMeanSeconds).toBeCloseTo(0.35, 12);
     const reset = modelPipeline({
       ...input,
       earlier: { ...input.earlier, latency: { bounds: [1], counts: [5, 5], count: 10, sum: 1 } },
       later: { ...input.later, latency: { bounds: [1], counts: [1, 0], count: 1, sum: 1 } },
     });
     expect(reset.latencyP50Seconds).toBeNull();
+    expect(reset.latencyMeanSeconds).toBeNull();
+    const noSum = modelPipeline({
+      ...input,
+      earlier: { ...input.earlier, latency: { bounds: [1], counts: [1, 0], count: 1, sum: null } },
+      later: { ...input.later, latency: { bounds: [1], counts: [3, 0], count: 3, sum: null } },
+    });
+    expect(noSum.latencyMeanSeconds).toBeNull();
+    expect(noSum.latencyP50Seconds).not.toBeNull();
+  });
+
+  it('labels the model with its engine (kafkajs unless told) and passes the time lag through', () => {
+    const model = modelPipeline(steady());
+    expect(model.engine).toBe('kafkajs');
+    expect(model.lagSeconds).toBeNull();
+    expect(model.engineJob).toBeNull();
+    expect(model.stages.every((stage) => stage.backpressureRatio === null)).toBe(true);
+    const otel = modelPipeline({ ...steady(), engine: 'otel', lagSeconds: 12.5 });
+    expect(otel.engine).toBe('otel');
+    expect(otel.lagSeconds).toBe(12.5);
   });
 });
 
@@ -551,6 +572,7 @@ describe('modelPipeline: input checks', () => {
       /inputPartitions must be a positive integer/,
     ],
     ['a negative lag', (input) => ({ ...input, lagMessages: -1 }), /lagMessages/],
+    ['a negative time lag', (input) => ({ ...input, lagSeconds: -1 }), /lagSeconds/],
     ['a negative tolerance', (input) => ({ ...input, options: { tolerance: -0.1 } }), /options\.tolerance/],
     ['a zero target', (input) => ({ ...input, targetRate: 0 }), /targetRate must be a positive number/],
     [

@@ -1,6 +1,7 @@
 import { assertNonNegative, assertNotBefore, assertTimeMs } from '../lag/input-checks';
 import { timeToDrainSeconds } from '../lag/lag-dynamics';
 import { planCapacity, type CapacityPlan, type StageCapacityInput } from './capacity';
+import { type EngineJobStatus, type PipelineEngine } from './engine';
 import { histogramQuantile, subtractHistograms, type HistogramData } from './histogram';
 
 /** One stage's cumulative counters at one moment. */
@@ -68,12 +69,16 @@ export interface ModelOptions {
 /** Everything the model needs for one pipeline. */
 export interface PipelineModelInput {
   readonly pipeline: string;
+  /** Who reports the pipeline's counters. Default `kafkajs`. */
+  readonly engine?: PipelineEngine;
   /** Counters at the start of the window. */
   readonly earlier: PipelineCounters;
   /** Counters at the end of the window. */
   readonly later: PipelineCounters;
   /** Current lag of the pipeline's consumer groups on its input topics; null when unknown. */
   readonly lagMessages?: number | null;
+  /** Current time lag of those groups (the oldest unconsumed input's age), seconds; null when unknown. */
+  readonly lagSeconds?: number | null;
   /** Partitions of the input topics; caps consumer parallelism. Null when unknown. */
   readonly inputPartitions?: number | null;
   /** Settings by stage name. */
@@ -101,6 +106,11 @@ export interface StageCapacity {
   readonly concurrency: number;
   /** Busy seconds per second per effective instance (0..1 for SDK busy time); null when unknown. */
   readonly busyRatio: number | null;
+  /**
+   * Share of time the stage was blocked by a slower stage downstream (Flink's
+   * backPressuredTimeMsPerSecond ÷ 1000); null when the engine does not measure it.
+   */
+  readonly backpressureRatio: number | null;
   /** μ: messages per second the stage can take with its instances. */
   readonly serviceRate: number | null;
   /** μ of one instance (known even while no instance is live, for planning). */
@@ -115,6 +125,8 @@ export interface StageCapacity {
 /** The throughput and capacity model of one pipeline over one window. */
 export interface PipelineModel {
   readonly pipeline: string;
+  /** Which system runs the pipeline: the `engine` label of its series. */
+  readonly engine: PipelineEngine;
   /** End of the window, epoch milliseconds. */
   readonly timeMs: number;
   readonly windowSeconds: number;
@@ -139,13 +151,18 @@ export interface PipelineModel {
   readonly errorRatio: number | null;
   /** Dead-lettered ÷ consumed. */
   readonly deadLetterRatio: number | null;
-  /** Cumulative totals at the end of the window. */
-  readonly lostTotal: number;
-  readonly duplicatedTotal: number;
-  readonly redeliveredTotal: number;
+  /**
+   * Cumulative totals at the end of the window, from the SDK's sequence tracking; null
+   * for engine pipelines, whose engines do not count them.
+   */
+  readonly lostTotal: number | null;
+  readonly duplicatedTotal: number | null;
+  readonly redeliveredTotal: number | null;
   /** End-to-end latency over the window, from the merged record-age histograms. */
   readonly latencyP50Seconds: number | null;
   readonly latencyP99Seconds: number | null;
+  /** Mean end-to-end latency over the window (histogram sum ÷ count; Storm's complete latency). */
+  readonly latencyMeanSeconds: number | null;
   readonly stages: readonly StageCapacity[];
   /** The stage with the highest utilisation (within the most utilised process group). */
   readonly bottleneck: string | null;
@@ -154,15 +171,21 @@ export interface PipelineModel {
   /** Stages without a service rate (no busy time or no traffic in the window). */
   readonly unmeasuredStages: readonly string[];
   readonly lagMessages: number | null;
+  /** Age of the oldest unconsumed input, seconds; null when the source does not tell. */
+  readonly lagSeconds: number | null;
   /** Time to consume the current lag at the current rates; +Infinity when it does not shrink. */
   readonly timeToDrainSeconds: number | null;
   /** Time to consume the current lag if the pipeline ran at its maximum sustainable throughput. */
   readonly timeToDrainAtCapacitySeconds: number | null;
   /** Plan for `targetRate`; null without a target. */
   readonly plan: CapacityPlan | null;
+  /** The job's state and reliability as its engine reports them; null for OTLP-reported pipelines. */
+  readonly engineJob: EngineJobStatus | null;
 }
 
-const defaultOptions = { tolerance: 0.05, toleranceFloor: 1, maxUtilization: 0.8 } as const;
+/** Defaults of {@link ModelOptions}. */
+export const defaultModelOptions = { tolerance: 0.05, toleranceFloor: 1, maxUtilization: 0.8 } as const;
+const defaultOptions = defaultModelOptions;
 
 function checkCounters(name: string, counters: PipelineCounters): void {
   assertTimeMs(`${name}.timeMs`, counters.timeMs);
@@ -210,7 +233,7 @@ function clampUnit(value: number | null): number | null {
 }
 
 /** Two rates agree when their difference is within the relative tolerance or the floor. */
-function agree(a: number, b: number, tolerance: number, floor: number): boolean {
+export function ratesAgree(a: number, b: number, tolerance: number, floor: number): boolean {
   return Math.abs(a - b) <= Math.max(tolerance * Math.max(Math.abs(a), Math.abs(b)), floor);
 }
 
@@ -249,6 +272,8 @@ export function modelPipeline(input: PipelineModelInput): PipelineModel {
   assertNonNegative('options.toleranceFloor', floor);
   const lagMessages = input.lagMessages ?? null;
   if (lagMessages !== null) assertNonNegative('lagMessages', lagMessages);
+  const lagSeconds = input.lagSeconds ?? null;
+  if (lagSeconds !== null) assertNonNegative('lagSeconds', lagSeconds);
   const inputPartitions = input.inputPartitions ?? null;
   if (inputPartitions !== null && (!Number.isSafeInteger(inputPartitions) || inputPartitions <= 0)) {
     throw new RangeError(`inputPartitions must be a positive integer, got ${inputPartitions}`);
@@ -273,12 +298,12 @@ export function modelPipeline(input: PipelineModelInput): PipelineModel {
   const mismatch =
     effectiveThroughput === null || deliveredRate === null
       ? null
-      : !agree(effectiveThroughput, deliveredRate, tolerance, floor);
+      : !ratesAgree(effectiveThroughput, deliveredRate, tolerance, floor);
 
   let lagTrend: LagTrend = 'unknown';
   if (arrivalRate !== null && consumedRate !== null) {
     if (arrivalRate === 0 && consumedRate === 0) lagTrend = 'idle';
-    else if (agree(arrivalRate, consumedRate, tolerance, floor)) lagTrend = 'steady';
+    else if (ratesAgree(arrivalRate, consumedRate, tolerance, floor)) lagTrend = 'steady';
     else lagTrend = arrivalRate > consumedRate ? 'building' : 'draining';
   }
 
@@ -288,22 +313,15 @@ export function modelPipeline(input: PipelineModelInput): PipelineModel {
       : subtractHistograms(later.latency, earlier.latency);
 
   const stages = stageCapacities(input, windowSeconds, consumedRate, inputPartitions);
-  const { bottleneck, maxSustainableThroughput } = bottleneckOf(stages);
+  const { bottleneck, maxSustainableThroughput } = findBottleneck(stages);
   const unmeasuredStages = stages.filter((stage) => stage.serviceRate === null).map((stage) => stage.stage);
 
-  let drainSeconds: number | null = null;
-  let drainAtCapacitySeconds: number | null = null;
-  if (lagMessages === 0) {
-    drainSeconds = 0;
-    drainAtCapacitySeconds = 0;
-  } else if (lagMessages !== null) {
-    if (consumedRate !== null && arrivalRate !== null) {
-      drainSeconds = timeToDrainSeconds(lagMessages, consumedRate, arrivalRate);
-    }
-    if (maxSustainableThroughput !== null && arrivalRate !== null) {
-      drainAtCapacitySeconds = timeToDrainSeconds(lagMessages, maxSustainableThroughput, arrivalRate);
-    }
-  }
+  const { drainSeconds, drainAtCapacitySeconds } = drainTimes(
+    lagMessages,
+    consumedRate,
+    arrivalRate,
+    maxSustainableThroughput,
+  );
 
   const targetRate = input.targetRate ?? null;
   const plan =
@@ -324,6 +342,7 @@ export function modelPipeline(input: PipelineModelInput): PipelineModel {
 
   return {
     pipeline: input.pipeline,
+    engine: input.engine ?? 'kafkajs',
     timeMs: later.timeMs,
     windowSeconds,
     arrivalRate,
@@ -342,14 +361,43 @@ export function modelPipeline(input: PipelineModelInput): PipelineModel {
     redeliveredTotal: later.redelivered,
     latencyP50Seconds: windowLatency === null ? null : histogramQuantile(windowLatency, 0.5),
     latencyP99Seconds: windowLatency === null ? null : histogramQuantile(windowLatency, 0.99),
+    latencyMeanSeconds:
+      windowLatency === null || windowLatency.sum === null || windowLatency.count <= 0
+        ? null
+        : windowLatency.sum / windowLatency.count,
     stages: stages.map((stage) => ({ ...stage, bottleneck: stage.stage === bottleneck })),
     bottleneck,
     maxSustainableThroughput,
     unmeasuredStages,
     lagMessages,
+    lagSeconds,
     timeToDrainSeconds: drainSeconds,
     timeToDrainAtCapacitySeconds: drainAtCapacitySeconds,
     plan,
+    engineJob: null,
+  };
+}
+
+/**
+ * Time to consume `lagMessages` at the consumed rate, and at the maximum sustainable
+ * throughput, against arrivals: 0 without lag, +Infinity when it does not shrink, null
+ * when a rate is unknown.
+ */
+export function drainTimes(
+  lagMessages: number | null,
+  consumedRate: number | null,
+  arrivalRate: number | null,
+  maxSustainableThroughput: number | null,
+): { drainSeconds: number | null; drainAtCapacitySeconds: number | null } {
+  if (lagMessages === 0) return { drainSeconds: 0, drainAtCapacitySeconds: 0 };
+  if (lagMessages === null || arrivalRate === null)
+    return { drainSeconds: null, drainAtCapacitySeconds: null };
+  return {
+    drainSeconds: consumedRate === null ? null : timeToDrainSeconds(lagMessages, consumedRate, arrivalRate),
+    drainAtCapacitySeconds:
+      maxSustainableThroughput === null
+        ? null
+        : timeToDrainSeconds(lagMessages, maxSustainableThroughput, arrivalRate),
   };
 }
 
@@ -404,6 +452,7 @@ function stageCapacities(
         busy === null || windowSeconds <= 0 || effectiveInstances === 0
           ? null
           : busy / windowSeconds / effectiveInstances,
+      backpressureRatio: null,
       serviceRate,
       perInstanceServiceRate,
       utilization,
@@ -419,7 +468,7 @@ function stageCapacities(
  * in the window nothing is busy and there is none (a measured μ needs traffic, so there
  * is then no capacity to compare either).
  */
-function bottleneckOf(stages: readonly StageCapacity[]): {
+export function findBottleneck(stages: readonly StageCapacity[]): {
   bottleneck: string | null;
   maxSustainableThroughput: number | null;
 } {

@@ -1,6 +1,11 @@
 import { catalogueProblems, type MetricDefinition } from '@streamops/sdk';
 import { agentMetricCatalogue } from '../metrics/catalogue';
-import { ingestMetrics, pipelineMetricCatalogue, pipelineMetrics } from '../metrics/pipeline-catalogue';
+import {
+  engineMetrics,
+  ingestMetrics,
+  pipelineMetricCatalogue,
+  pipelineMetrics,
+} from '../metrics/pipeline-catalogue';
 
 describe('pipeline metric catalogue', () => {
   it('passes the catalogue checks, together with the lag catalogue', () => {
@@ -8,11 +13,17 @@ describe('pipeline metric catalogue', () => {
     expect(agentMetricCatalogue).toEqual(expect.arrayContaining([...pipelineMetricCatalogue]));
   });
 
-  it('labels pipeline series with pipeline and stage only (bounded cardinality)', () => {
+  it('labels pipeline series with engine, pipeline and stage only (bounded cardinality)', () => {
     for (const definition of Object.values(pipelineMetrics) as MetricDefinition[]) {
-      expect(['pipeline', 'stage']).toEqual(expect.arrayContaining([...definition.labels]));
-      expect(definition.labels[0]).toBe('pipeline');
+      expect(['engine', 'pipeline', 'stage']).toEqual(expect.arrayContaining([...definition.labels]));
+      expect(definition.labels.slice(0, 2)).toEqual(['engine', 'pipeline']);
       expect(definition.optionalLabels).toBeUndefined();
+    }
+  });
+
+  it('labels engine endpoint series with engine and endpoint only', () => {
+    for (const definition of Object.values(engineMetrics) as MetricDefinition[]) {
+      expect(definition.labels).toEqual(['engine', 'endpoint']);
     }
   });
 

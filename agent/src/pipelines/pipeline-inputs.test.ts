@@ -20,7 +20,7 @@ const busy = (stage: string, value: number): AggregateSeries =>
   counter('streamops_stage_busy_seconds_total', stage, {}, value);
 
 function snapshot(series: AggregateSeries[], stages: StageInstances[] = []): PipelineSnapshot {
-  return { pipeline: 'orders', liveInstances: 3, stages, series };
+  return { pipeline: 'orders', engine: 'kafkajs', liveInstances: 3, stages, series };
 }
 
 /** The SDK's pipeline(): source consumer, parse → enrich → filter stages, sink producer with a DLQ. */

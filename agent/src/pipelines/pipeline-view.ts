@@ -1,5 +1,6 @@
 import { type ClusterLagSnapshot } from '../protocol/lag-snapshot';
 import { CounterHistory } from './counter-history';
+import { type ReportedEngine } from './engine';
 import { type InstanceStore } from './instance-store';
 import { modelPipeline, type PipelineModel, type StageSettings } from './model';
 import { learnTopology, pipelineCounters, type PipelineTopologyDeclaration } from './pipeline-inputs';
@@ -25,12 +26,15 @@ interface InputFacts {
   readonly partitionsByTopic: Map<string, number>;
   /** Lag by group and topic. */
   readonly lagByGroupTopic: Map<string, number>;
+  /** Time lag by group and topic (the largest over clusters); absent when unknown. */
+  readonly lagSecondsByGroupTopic: Map<string, number>;
 }
 
 function inputFacts(snapshots: readonly ClusterLagSnapshot[]): InputFacts {
   const topicEndOffsets = new Map<string, number>();
   const partitionsByTopic = new Map<string, number>();
   const lagByGroupTopic = new Map<string, number>();
+  const lagSecondsByGroupTopic = new Map<string, number>();
   // Topics are matched by name across clusters: a pipeline names topics, not clusters.
   for (const snapshot of snapshots) {
     for (const topic of snapshot.topics) {
@@ -43,10 +47,13 @@ function inputFacts(snapshots: readonly ClusterLagSnapshot[]): InputFacts {
       for (const topic of group.topics) {
         const key = `${group.group}\u0000${topic.topic}`;
         lagByGroupTopic.set(key, (lagByGroupTopic.get(key) ?? 0) + topic.lagMessages);
+        if (topic.lagSeconds !== null) {
+          lagSecondsByGroupTopic.set(key, Math.max(lagSecondsByGroupTopic.get(key) ?? 0, topic.lagSeconds));
+        }
       }
     }
   }
-  return { topicEndOffsets, partitionsByTopic, lagByGroupTopic };
+  return { topicEndOffsets, partitionsByTopic, lagByGroupTopic, lagSecondsByGroupTopic };
 }
 
 function stageSettingsOf(declared: DeclaredPipeline | undefined): Record<string, StageSettings> {
@@ -70,7 +77,12 @@ export class PipelineView {
   private readonly histories = new Map<string, CounterHistory>();
   private readonly kafkaInputs = new Map<
     string,
-    { lagMessages: number | null; inputPartitions: number | null }
+    {
+      engine: ReportedEngine;
+      lagMessages: number | null;
+      lagSeconds: number | null;
+      inputPartitions: number | null;
+    }
   >();
   private readonly declared: Map<string, DeclaredPipeline>;
   private current: readonly PipelineModel[] = [];
@@ -118,10 +130,14 @@ export class PipelineView {
       if (!window) continue;
 
       let lagMessages: number | null = null;
+      let lagSeconds: number | null = null;
       for (const group of topology.consumerGroups) {
         for (const topic of topology.inputTopics) {
-          const lag = facts.lagByGroupTopic.get(`${group}\u0000${topic}`);
+          const key = `${group}\u0000${topic}`;
+          const lag = facts.lagByGroupTopic.get(key);
           if (lag !== undefined) lagMessages = (lagMessages ?? 0) + lag;
+          const seconds = facts.lagSecondsByGroupTopic.get(key);
+          if (seconds !== undefined) lagSeconds = Math.max(lagSeconds ?? 0, seconds);
         }
       }
       let inputPartitions: number | null = null;
@@ -129,12 +145,15 @@ export class PipelineView {
         const partitions = facts.partitionsByTopic.get(topic);
         if (partitions !== undefined) inputPartitions = (inputPartitions ?? 0) + partitions;
       }
-      this.kafkaInputs.set(name, { lagMessages, inputPartitions });
+      const engine = pipelineSnapshot.engine;
+      this.kafkaInputs.set(name, { engine, lagMessages, lagSeconds, inputPartitions });
       models.push(
         modelPipeline({
           pipeline: name,
+          engine,
           ...window,
           lagMessages,
+          lagSeconds,
           inputPartitions,
           stageSettings: stageSettingsOf(declared),
           targetRate: this.options.targetRate,

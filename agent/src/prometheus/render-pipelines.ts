@@ -1,15 +1,24 @@
+import { type EngineEndpointHealth } from '../engines/endpoint-health';
 import { type IngestCounts } from '../ingest/ingest-handler';
 import { type InstanceStoreStats } from '../pipelines/instance-store';
 import { type PipelineModel } from '../pipelines/model';
-import { ingestMetrics as im, pipelineMetrics as pm } from '../metrics/pipeline-catalogue';
+import {
+  engineMetrics as em,
+  ingestMetrics as im,
+  pipelineMetrics as pm,
+} from '../metrics/pipeline-catalogue';
 import { type ExpositionBuilder } from './exposition';
 
 /** What the pipeline exposition reads. */
 export interface PipelineRenderInput {
+  /** Models of every engine; (engine, pipeline) pairs are unique. */
   readonly models: readonly PipelineModel[];
+  /** Live instances of an OTLP-reported pipeline (engine pipelines count theirs in `engineJob`). */
   readonly liveInstances: (pipeline: string) => number;
   readonly ingest: IngestCounts | null;
   readonly store: InstanceStoreStats | null;
+  /** Health of the polled engine endpoints. */
+  readonly engines: readonly EngineEndpointHealth[];
 }
 
 function addIfKnown(
@@ -26,9 +35,12 @@ function addIfKnown(
  * compute over its window (no traffic, a counter that went down) has no sample.
  */
 export function renderPipelineMetrics(out: ExpositionBuilder, input: PipelineRenderInput): void {
-  for (const definition of [...Object.values(pm), ...Object.values(im)]) out.declare(definition);
+  for (const definition of [...Object.values(pm), ...Object.values(im), ...Object.values(em)]) {
+    out.declare(definition);
+  }
   for (const model of input.models) {
-    const p = [model.pipeline];
+    const p = [model.engine, model.pipeline];
+    const job = model.engineJob;
     addIfKnown(out, pm.arrivalRate, p, model.arrivalRate);
     addIfKnown(out, pm.consumedRate, p, model.consumedRate);
     addIfKnown(out, pm.processingYield, p, model.processingYield);
@@ -39,23 +51,41 @@ export function renderPipelineMetrics(out: ExpositionBuilder, input: PipelineRen
     if (model.mismatch !== null) out.add(pm.modelMismatch, p, model.mismatch ? 1 : 0);
     addIfKnown(out, pm.maxSustainableThroughput, p, model.maxSustainableThroughput);
     addIfKnown(out, pm.timeToDrain, p, model.timeToDrainSeconds);
-    out.add(pm.instances, p, input.liveInstances(model.pipeline));
+    out.add(pm.instances, p, job === null ? input.liveInstances(model.pipeline) : job.instances);
     addIfKnown(out, pm.errorRatio, p, model.errorRatio);
     addIfKnown(out, pm.deadLetterRatio, p, model.deadLetterRatio);
-    out.add(pm.lostMessages, p, model.lostTotal);
-    out.add(pm.duplicateMessages, p, model.duplicatedTotal);
-    out.add(pm.redeliveredMessages, p, model.redeliveredTotal);
+    addIfKnown(out, pm.lostMessages, p, model.lostTotal);
+    addIfKnown(out, pm.duplicateMessages, p, model.duplicatedTotal);
+    addIfKnown(out, pm.redeliveredMessages, p, model.redeliveredTotal);
     addIfKnown(out, pm.latencyP50, p, model.latencyP50Seconds);
     addIfKnown(out, pm.latencyP99, p, model.latencyP99Seconds);
+    addIfKnown(out, pm.latencyMean, p, model.latencyMeanSeconds);
+    addIfKnown(out, pm.lagMessages, p, model.lagMessages);
+    addIfKnown(out, pm.lagSeconds, p, model.lagSeconds);
+    if (job !== null) {
+      out.add(pm.running, p, job.running ? 1 : 0);
+      addIfKnown(out, pm.restarts, p, job.restartsTotal);
+      addIfKnown(out, pm.checkpointsCompleted, p, job.checkpointsCompletedTotal);
+      addIfKnown(out, pm.checkpointsFailed, p, job.checkpointsFailedTotal);
+      addIfKnown(out, pm.checkpointDuration, p, job.lastCheckpointDurationSeconds);
+    }
     for (const stage of model.stages) {
-      const s = [model.pipeline, stage.stage];
+      const s = [model.engine, model.pipeline, stage.stage];
       addIfKnown(out, pm.stageArrivalRate, s, stage.arrivalRate);
       addIfKnown(out, pm.stageServiceRate, s, stage.serviceRate);
       addIfKnown(out, pm.stageUtilization, s, stage.utilization);
       addIfKnown(out, pm.stageHeadroom, s, stage.headroom);
       out.add(pm.stageInstances, s, stage.instances);
       out.add(pm.bottleneck, s, stage.stage === model.bottleneck ? 1 : 0);
+      addIfKnown(out, pm.stageBackpressure, s, stage.backpressureRatio);
     }
+  }
+  for (const endpoint of input.engines) {
+    const e = [endpoint.engine, endpoint.endpoint];
+    out.add(em.up, e, endpoint.up ? 1 : 0);
+    if (endpoint.lastSuccessMs !== null) out.add(em.lastSuccess, e, endpoint.lastSuccessMs / 1000);
+    out.add(em.pollFailures, e, endpoint.failedPolls);
+    out.add(em.jobs, e, endpoint.jobs);
   }
   if (input.ingest) {
     out.add(im.acceptedPayloads, [], input.ingest.acceptedPayloads);

@@ -5,7 +5,10 @@ import { type ClusterSource } from '../collector/cluster-source';
 import { collectCycle } from '../collector/collect-cycle';
 import { KafkajsClusterSource, kafkajsConfig } from '../collector/kafkajs-source';
 import { compileNameFilter } from '../collector/name-filter';
-import { type AgentConfig, type ClusterConfig } from '../config/schema';
+import { type AgentConfig, type ClusterConfig, type EngineEndpointConfig } from '../config/schema';
+import { EngineEndpointRuntime } from '../engines/endpoint-runtime';
+import { type EngineEndpointHealth } from '../engines/endpoint-health';
+import { FetchEngineClient, type EngineHttpClient } from '../engines/http-client';
 import { createAgentApp } from '../httpserver/app';
 import { type ExpositionFormat } from '../prometheus/exposition';
 import { renderLagMetrics } from '../prometheus/render-lag';
@@ -22,6 +25,8 @@ import { CycleLoop, systemTimers, type Timers } from './cycle-loop';
 /** Replaceable edges of the agent, for tests. */
 export interface AgentDependencies {
   readonly createSource?: (cluster: ClusterConfig, requestTimeoutMs: number) => ClusterSource;
+  /** HTTP client of a Flink or Storm endpoint; default: fetch with the configured timeout and headers. */
+  readonly createEngineClient?: (endpoint: EngineEndpointConfig) => EngineHttpClient;
   readonly nowMs?: () => number;
   readonly timers?: Timers;
 }
@@ -33,10 +38,14 @@ export interface RunningAgent {
   readonly port: number;
   /** Current snapshot of every cluster. */
   snapshots(): readonly ClusterLagSnapshot[];
-  /** Pipeline models of the last update (empty when ingest is off). */
+  /** Pipeline models of the last update: reported (empty when ingest is off), then engine jobs. */
   pipelines(): readonly PipelineModel[];
+  /** Health of the Flink and Storm endpoints. */
+  engines(): readonly EngineEndpointHealth[];
   /** Runs one collection cycle on every cluster now (tests and the one-shot CLI). */
   collectNow(): Promise<void>;
+  /** Polls every engine endpoint now. */
+  pollEnginesNow(): Promise<void>;
   /** Stops collection, closes the server and the Kafka connections. */
   stop(): Promise<void>;
 }
@@ -121,6 +130,71 @@ function pipelineRuntime(config: AgentConfig, nowMs: () => number) {
   return { store, ingest, view };
 }
 
+/** The default engine client: fetch, the configured timeout, headers resolved per request. */
+function engineClient(endpoint: EngineEndpointConfig): EngineHttpClient {
+  const headerEntries = Object.entries(endpoint.headers);
+  return new FetchEngineClient({
+    baseUrl: endpoint.url,
+    timeoutMs: endpoint.timeoutMs,
+    headers: () =>
+      Object.fromEntries(
+        headerEntries.map(([name, reference]) => [
+          name,
+          resolveSecret(reference, `engines.${endpoint.name}.headers.${name}`),
+        ]),
+      ),
+  });
+}
+
+/** One engine endpoint with its polling loop; a poll never throws, a manual one joins the running one. */
+function engineRuntime(
+  endpoint: EngineEndpointConfig,
+  config: AgentConfig,
+  dependencies: Required<AgentDependencies>,
+  onPoll: () => void,
+) {
+  const runtime = new EngineEndpointRuntime({
+    config: endpoint,
+    client: dependencies.createEngineClient(endpoint),
+    nowMs: dependencies.nowMs,
+    targetRate: config.pipelines.targetRate ?? null,
+  });
+  let inFlight: Promise<void> | null = null;
+  const poll = (): Promise<void> => {
+    if (inFlight) return inFlight;
+    inFlight = runtime.poll().finally(() => {
+      inFlight = null;
+      onPoll();
+    });
+    return inFlight;
+  };
+  const loop = new CycleLoop(poll, endpoint.intervalSeconds * 1000, dependencies.nowMs, dependencies.timers);
+  return { runtime, poll, loop };
+}
+
+/**
+ * Every pipeline once: reported ones first, then engine jobs, skipping an engine job whose
+ * (engine, pipeline) an earlier endpoint already reported (two endpoints of one engine
+ * with a job of the same name would otherwise export duplicate series; the first
+ * configured wins; docs/engines.md says to give such endpoints distinct job names).
+ */
+function mergePipelines(
+  reported: readonly PipelineModel[],
+  engines: readonly EngineEndpointRuntime[],
+): readonly PipelineModel[] {
+  const seen = new Set(reported.map((model) => `${model.engine}\u0000${model.pipeline}`));
+  const merged = [...reported];
+  for (const runtime of engines) {
+    for (const model of runtime.models()) {
+      const key = `${model.engine}\u0000${model.pipeline}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      merged.push(model);
+    }
+  }
+  return merged;
+}
+
 /** Removes the `# EOF` prom-client ends OpenMetrics with, so it can be followed by more families. */
 function withoutEof(text: string): string {
   return text.replace(/# EOF\s*$/, '');
@@ -139,6 +213,7 @@ export async function startAgent(
     createSource:
       dependencies.createSource ??
       ((cluster, timeoutMs) => new KafkajsClusterSource(kafkajsConfig(cluster, timeoutMs))),
+    createEngineClient: dependencies.createEngineClient ?? engineClient,
     nowMs: dependencies.nowMs ?? Date.now,
     timers: dependencies.timers ?? systemTimers,
   };
@@ -152,6 +227,12 @@ export async function startAgent(
   };
   const runtimes = config.clusters.map((cluster) => clusterRuntime(cluster, config, resolved, afterCycle));
   snapshots = () => runtimes.map((runtime) => runtime.store.snapshot());
+  const engines = config.engines.map((endpoint) =>
+    engineRuntime(endpoint, config, resolved, () => rendered.clear()),
+  );
+  const engineRuntimes = engines.map((engine) => engine.runtime);
+  const allPipelines = () => mergePipelines(pipelineParts?.view.models() ?? [], engineRuntimes);
+  const engineHealth = () => engineRuntimes.map((runtime) => runtime.health());
 
   // Process metrics (memory, CPU, event loop) of the agent itself, one registry per format.
   const prometheusProcessRegistry = new Registry();
@@ -160,14 +241,26 @@ export async function startAgent(
   collectDefaultMetrics({ register: prometheusProcessRegistry });
   collectDefaultMetrics({ register: openMetricsProcessRegistry });
 
+  const pipelinesServed = pipelineParts !== null || engines.length > 0;
   const app = createAgentApp({
     snapshots,
-    ...(pipelineParts
+    engines: engineHealth,
+    ...(pipelineParts ? { ingest: pipelineParts.ingest } : {}),
+    ...(pipelinesServed
       ? {
-          ingest: pipelineParts.ingest,
-          pipelines: () => pipelineParts.view.models(),
-          planPipeline: (pipeline: string, targetRate: number) =>
-            pipelineParts.view.planFor(pipeline, targetRate),
+          pipelines: allPipelines,
+          planPipeline: (pipeline: string, targetRate: number, engine?: string) => {
+            const model = allPipelines().find(
+              (candidate) =>
+                candidate.pipeline === pipeline && (engine === undefined || candidate.engine === engine),
+            );
+            if (model === undefined) return undefined;
+            if (model.engineJob === null) return pipelineParts?.view.planFor(pipeline, targetRate);
+            const runtime = engineRuntimes.find(
+              (candidate) => candidate.health().endpoint === model.engineJob?.endpoint,
+            );
+            return runtime?.planFor(pipeline, targetRate);
+          },
         }
       : {}),
     async metrics(format) {
@@ -177,12 +270,13 @@ export async function startAgent(
           granularity: config.collection.granularity,
           kafkaLagExporterCompatibility: config.compatibility.kafkaLagExporter,
         });
-        if (pipelineParts) {
+        if (pipelinesServed) {
           renderPipelineMetrics(exposition, {
-            models: pipelineParts.view.models(),
-            liveInstances: (pipeline) => pipelineParts.view.liveInstances(pipeline),
-            ingest: pipelineParts.ingest.counts(),
-            store: pipelineParts.store.stats(),
+            models: allPipelines(),
+            liveInstances: (pipeline) => pipelineParts?.view.liveInstances(pipeline) ?? 0,
+            ingest: pipelineParts?.ingest.counts() ?? null,
+            store: pipelineParts?.store.stats() ?? null,
+            engines: engineHealth(),
           });
         }
         lagText = exposition.render(format);
@@ -204,17 +298,22 @@ export async function startAgent(
     config.server.host === '0.0.0.0' || config.server.host === '::' ? '127.0.0.1' : config.server.host;
 
   for (const runtime of runtimes) runtime.loop.start();
+  for (const engine of engines) engine.loop.start();
 
   return {
     url: `http://${host}:${port}`,
     port,
     snapshots,
-    pipelines: () => pipelineParts?.view.models() ?? [],
+    pipelines: allPipelines,
+    engines: engineHealth,
     async collectNow() {
       await Promise.all(runtimes.map((runtime) => runtime.cycle()));
     },
+    async pollEnginesNow() {
+      await Promise.all(engines.map((engine) => engine.poll()));
+    },
     async stop() {
-      await Promise.all(runtimes.map((runtime) => runtime.loop.stop()));
+      await Promise.all([...runtimes, ...engines].map((runtime) => runtime.loop.stop()));
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();

@@ -1,6 +1,9 @@
 /**
  * Pipeline alerts from the agent's pipeline view: lost messages, dead-letter ratio, and
- * pipelines that stopped reporting (no live instance, or no series at all).
+ * pipelines that stopped reporting (no live instance, or no series at all); for Flink
+ * and Storm, jobs that do not run, failing checkpoints and engine endpoints that do not
+ * answer. Every pipeline alert keeps the `engine` label (absent in the cases below, as on
+ * series scraped before it existed).
  */
 import { defaultOptions, type StreamopsRuleOptions } from '../options';
 import { byScope, onScope } from '../promql';
@@ -8,14 +11,24 @@ import { alert, promql, type InputSeries, type RuleGroup } from './model';
 
 const agentLabels = (pipeline: string) =>
   `cluster="prod", namespace="streaming", pipeline="${pipeline}", job="streamops-agent", instance="agent:9308"`;
-const orders = { cluster: 'prod', namespace: 'streaming', pipeline: 'orders' };
+const prodLabels = { cluster: 'prod', namespace: 'streaming' };
+const orders = { ...prodLabels, pipeline: 'orders' };
 const series = (metric: string, values: string, pipeline = 'orders'): InputSeries => ({
   series: `${metric}{${agentLabels(pipeline)}}`,
   values,
 });
+const flinkJob = { ...orders, engine: 'flink', pipeline: 'clickstream-sessions' };
+const flinkSeries = (metric: string, values: string): InputSeries => ({
+  series: `${metric}{engine="flink", ${agentLabels('clickstream-sessions')}}`,
+  values,
+});
+const endpointSeries = (values: string): InputSeries => ({
+  series: `streamops_engine_up{engine="flink", endpoint="flink-prod", cluster="prod", namespace="streaming", job="streamops-agent", instance="agent:9308"}`,
+  values,
+});
 
 export function pipelineRuleGroups(options: StreamopsRuleOptions = defaultOptions): RuleGroup[] {
-  const perPipeline = byScope('pipeline');
+  const perPipeline = byScope('engine', 'pipeline');
   const dlq = options.deadLetterRatio;
   return [
     {
@@ -139,7 +152,7 @@ export function pipelineRuleGroups(options: StreamopsRuleOptions = defaultOption
           alert: 'StreamopsPipelineMetricsAbsent',
           expr: promql`
             max ${perPipeline} (max_over_time(streamops_pipeline_instances[1d]))
-            unless ${onScope('pipeline')}
+            unless ${onScope('engine', 'pipeline')}
             max ${perPipeline} (streamops_pipeline_instances)`,
           for: '10m',
           severity: 'warning',
@@ -174,6 +187,120 @@ export function pipelineRuleGroups(options: StreamopsRuleOptions = defaultOption
               name: 'series gone for less than the staleness delta plus 10 minutes are only pending',
               series: [series('streamops_pipeline_instances', '2x30')],
               evalTime: '44m',
+              edge: true,
+              expect: [],
+            },
+          ],
+        }),
+        alert({
+          alert: 'StreamopsPipelineNotRunning',
+          expr: `max ${perPipeline} (streamops_pipeline_running) == 0`,
+          for: '10m',
+          severity: 'warning',
+          summary: '{{ $labels.engine }} job {{ $labels.pipeline }} is not running',
+          description:
+            'The {{ $labels.engine }} job {{ $labels.pipeline }} has not been running for 10 minutes (streamops_pipeline_running = {{ $value }}): it is restarting, failing, or deactivated, and processes no records.',
+          runbook: 'streamopspipelinenotrunning',
+          cases: [
+            {
+              name: 'restarting for a quarter of an hour fires',
+              series: [flinkSeries('streamops_pipeline_running', '1x5 0x20')],
+              evalTime: '20m',
+              expect: [
+                {
+                  labels: flinkJob,
+                  summary: 'flink job clickstream-sessions is not running',
+                  description:
+                    'The flink job clickstream-sessions has not been running for 10 minutes (streamops_pipeline_running = 0): it is restarting, failing, or deactivated, and processes no records.',
+                },
+              ],
+            },
+            {
+              name: 'a running job does not fire',
+              series: [flinkSeries('streamops_pipeline_running', '1x25')],
+              evalTime: '20m',
+              expect: [],
+            },
+            {
+              name: 'a restart shorter than 10 minutes is only pending',
+              series: [flinkSeries('streamops_pipeline_running', '1x12 0x13')],
+              evalTime: '20m',
+              edge: true,
+              expect: [],
+            },
+          ],
+        }),
+        alert({
+          alert: 'StreamopsPipelineCheckpointsFailing',
+          expr: `sum ${perPipeline} (increase(streamops_pipeline_checkpoints_failed_total[15m])) >= 3`,
+          for: '0s',
+          severity: 'warning',
+          summary: 'Checkpoints of {{ $labels.engine }} job {{ $labels.pipeline }} are failing',
+          description:
+            '{{ $value | humanize }} checkpoints of the {{ $labels.engine }} job {{ $labels.pipeline }} failed in the last 15 minutes. A restart now would replay everything since the last completed checkpoint.',
+          runbook: 'streamopspipelinecheckpointsfailing',
+          cases: [
+            {
+              name: 'seven failed checkpoints fire',
+              series: [flinkSeries('streamops_pipeline_checkpoints_failed_total', '0x10 7x5')],
+              evalTime: '15m',
+              expect: [
+                {
+                  labels: flinkJob,
+                  summary: 'Checkpoints of flink job clickstream-sessions are failing',
+                  description:
+                    '7 checkpoints of the flink job clickstream-sessions failed in the last 15 minutes. A restart now would replay everything since the last completed checkpoint.',
+                },
+              ],
+            },
+            {
+              name: 'an old failure count that does not grow does not fire',
+              series: [flinkSeries('streamops_pipeline_checkpoints_failed_total', '9x40')],
+              evalTime: '30m',
+              expect: [],
+            },
+            {
+              name: 'two failures (under the limit of three) do not fire',
+              series: [flinkSeries('streamops_pipeline_checkpoints_failed_total', '0x10 2x5')],
+              evalTime: '15m',
+              edge: true,
+              expect: [],
+            },
+          ],
+        }),
+        alert({
+          alert: 'StreamopsEngineDown',
+          expr: `max ${byScope('engine', 'endpoint')} (streamops_engine_up) == 0`,
+          for: '5m',
+          severity: 'warning',
+          summary: 'The agent cannot read the {{ $labels.engine }} endpoint {{ $labels.endpoint }}',
+          description:
+            'Polls of the {{ $labels.engine }} endpoint {{ $labels.endpoint }} have failed for 5 minutes (streamops_engine_up = {{ $value }}). Its jobs keep their last values, so their alerts may be blind.',
+          runbook: 'streamopsenginedown',
+          cases: [
+            {
+              name: 'failing for ten minutes fires',
+              series: [endpointSeries('1x3 0x12')],
+              evalTime: '12m',
+              expect: [
+                {
+                  labels: { ...prodLabels, engine: 'flink', endpoint: 'flink-prod' },
+                  summary: 'The agent cannot read the flink endpoint flink-prod',
+                  description:
+                    'Polls of the flink endpoint flink-prod have failed for 5 minutes (streamops_engine_up = 0). Its jobs keep their last values, so their alerts may be blind.',
+                },
+              ],
+            },
+            {
+              name: 'an answering endpoint does not fire',
+              series: [endpointSeries('1x15')],
+              evalTime: '12m',
+              expect: [],
+            },
+            {
+              name: 'failing for less than 5 minutes is only pending',
+              series: [endpointSeries('1x8 0x6')],
+              evalTime: '12m',
               edge: true,
               expect: [],
             },

@@ -113,7 +113,7 @@ export function sloRuleGroups(options: StreamopsRuleOptions = defaultOptions): R
   const errorRecords = sloWindows.map((window) =>
     record(
       errorRatioRecord(window),
-      `sum_over_time(${errorsPerSecond}[${window}])\n/ ${onScope('pipeline')}\nsum_over_time(${consumedPerSecond}[${window}])`,
+      `sum_over_time(${errorsPerSecond}[${window}])\n/ ${onScope('engine', 'pipeline')}\nsum_over_time(${consumedPerSecond}[${window}])`,
     ),
   );
   const latencyRecords = sloWindows.map((window) =>
@@ -150,11 +150,11 @@ export function sloRuleGroups(options: StreamopsRuleOptions = defaultOptions): R
       rules: [
         record(
           errorsPerSecond,
-          `sum ${byScope('pipeline')} (\n  streamops_pipeline_error_ratio * streamops_pipeline_consumed_rate_messages_per_second\n)`,
+          `sum ${byScope('engine', 'pipeline')} (\n  streamops_pipeline_error_ratio * streamops_pipeline_consumed_rate_messages_per_second\n)`,
         ),
         record(
           consumedPerSecond,
-          `sum ${byScope('pipeline')} (streamops_pipeline_consumed_rate_messages_per_second)`,
+          `sum ${byScope('engine', 'pipeline')} (streamops_pipeline_consumed_rate_messages_per_second)`,
         ),
         ...errorRecords,
         record(
