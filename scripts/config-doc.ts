@@ -74,6 +74,7 @@ function describeInline(schema: z.ZodTypeAny, path: string): { type: string; con
         constraints.push(check.value === 1 ? 'non-empty' : `at least ${check.value} characters`);
       else if (check.kind === 'max') constraints.push(`at most ${check.value} characters`);
       else if (check.kind === 'regex') constraints.push(`matches ${code(check.regex.source)}`);
+      else if (check.kind === 'url') constraints.push('an absolute URL');
       else throw new Error(`${path}: string check ${check.kind} is not supported by the generator`);
     }
     return { type: 'string', constraints };
@@ -138,6 +139,13 @@ function inlineObject(schema: z.ZodTypeAny, path: string): string {
   return code(`{ ${fields.join(', ')} }`);
 }
 
+/** The values a discriminated union's variant takes for its discriminator. */
+function discriminatorValues(schema: z.ZodTypeAny, path: string): string[] {
+  if (schema instanceof z.ZodLiteral) return [String(schema.value)];
+  if (schema instanceof z.ZodEnum) return (schema.options as string[]).map(String);
+  throw new Error(`${path}: discriminator type ${schema.constructor.name} is not supported by the generator`);
+}
+
 /** Every key of the schema, depth first in schema order. */
 export function agentConfigKeys(schema: z.ZodTypeAny = agentConfigSchema): AgentConfigKey[] {
   const keys: AgentConfigKey[] = [];
@@ -153,7 +161,10 @@ export function agentConfigKeys(schema: z.ZodTypeAny = agentConfigSchema): Agent
       } else if (current instanceof z.ZodDefault) {
         ownDefault = { value: (current._def as { defaultValue: () => unknown }).defaultValue() };
         current = current.removeDefault() as z.ZodTypeAny;
-      } else if (current instanceof z.ZodEffects && current.innerType() instanceof z.ZodObject) {
+      } else if (
+        current instanceof z.ZodEffects &&
+        (current._def as { effect: { type: string } }).effect.type === 'refinement'
+      ) {
         extraConstraints.push(furtherChecked);
         current = current.innerType() as z.ZodTypeAny;
       } else break;
@@ -190,6 +201,57 @@ export function agentConfigKeys(schema: z.ZodTypeAny = agentConfigSchema): Agent
       });
       for (const [key, child] of Object.entries(current.shape as Record<string, z.ZodTypeAny>)) {
         visit(child, path === '' ? key : `${path}.${key}`, childInherited(key));
+      }
+      return;
+    }
+    if (current instanceof z.ZodDiscriminatedUnion) {
+      // One table row per field of any variant, each saying which variants have it.
+      const discriminator = (
+        current as z.ZodDiscriminatedUnion<string, z.ZodDiscriminatedUnionOption<string>[]>
+      ).discriminator;
+      const variants = (current.options as z.ZodObject<z.ZodRawShape>[]).map((variant) => ({
+        shape: variant.shape as Record<string, z.ZodTypeAny>,
+        values: discriminatorValues(variant.shape[discriminator] as z.ZodTypeAny, `${path}.${discriminator}`),
+      }));
+      keys.push({
+        path,
+        type: 'object',
+        defaultText,
+        constraints: [...extraConstraints, `its other keys depend on ${code(discriminator)}`],
+      });
+      keys.push({
+        path: `${path}.${discriminator}`,
+        type: 'string',
+        defaultText: 'required',
+        constraints: [
+          `one of ${variants
+            .flatMap((variant) => variant.values)
+            .map(code)
+            .join(', ')}`,
+        ],
+      });
+      const fields = new Map<string, { schema: z.ZodTypeAny; values: string[] }>();
+      for (const variant of variants) {
+        for (const [key, child] of Object.entries(variant.shape)) {
+          if (key === discriminator) continue;
+          const field = fields.get(key) ?? { schema: child, values: [] };
+          field.values.push(...variant.values);
+          fields.set(key, field);
+        }
+      }
+      for (const [key, field] of fields) {
+        const index = keys.length;
+        visit(field.schema, `${path}.${key}`, null);
+        const visited = keys[index];
+        if (visited) {
+          keys[index] = {
+            ...visited,
+            constraints: [
+              `only with ${code(discriminator)} ${field.values.map(code).join(', ')}`,
+              ...visited.constraints,
+            ],
+          };
+        }
       }
       return;
     }

@@ -79,6 +79,8 @@ const flagSamples: Record<keyof typeof agentFlagKeyPaths, { text: string; expect
   host: { text: '127.0.0.1', expected: '127.0.0.1' },
   interval: { text: '30', expected: 30 },
   granularity: { text: 'topic', expected: 'topic' },
+  'flink-url': { text: 'http://flink-jobmanager:8081', expected: 'http://flink-jobmanager:8081' },
+  'storm-url': { text: 'http://storm-ui:8080', expected: 'http://storm-ui:8080' },
 };
 
 function valueAt(config: unknown, path: string): unknown {

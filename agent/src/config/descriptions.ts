@@ -21,10 +21,13 @@ export const agentConfigDescriptions: Readonly<Record<string, string>> = {
     'kafkajs client id of the agent’s connections (shows in broker logs, quotas and ACLs).',
   'clusters[].sasl':
     'SASL authentication. Absent: none. Username and password are secret references, resolved once when the agent starts.',
-  'clusters[].sasl.mechanism': 'SASL mechanism, as kafkajs names it.',
+  'clusters[].sasl.mechanism':
+    'SASL mechanism: `plain` and `scram-sha-*` as kafkajs names them, or `aws-msk-iam` for Amazon MSK IAM (SASL/OAUTHBEARER with a SigV4-signed token; credentials from the default AWS chain: environment, EKS IRSA web identity, instance profile). `aws-msk-iam` needs `tls`.',
   'clusters[].sasl.username':
     'SASL username, by reference: `{ env: VAR }` reads the environment variable VAR, `{ file: /path }` reads the file (one trailing newline removed).',
   'clusters[].sasl.password': 'SASL password, by reference, like `username`. Inline values are rejected.',
+  'clusters[].sasl.region':
+    'AWS region of the MSK cluster, such as `eu-west-1`: the region tokens are signed for. Tokens last 15 minutes (less when the credentials expire sooner) and are renewed before they run out.',
   'clusters[].tls':
     'TLS to the brokers. Absent: plain TCP. Present (even as `{}`): TLS is on unless `enabled: false`. Certificates and key are secret references, resolved once when the agent starts.',
   'clusters[].tls.enabled': 'Turns TLS on or off while keeping the rest of the block.',
@@ -112,6 +115,21 @@ export const agentConfigDescriptions: Readonly<Record<string, string>> = {
     'Stage names in processing order. With an order declared, processed messages are the last stage’s `success` and `retried` outcomes; without one, consumed minus filtered, errored and dead-lettered.',
   'pipelines.declared[].stageConcurrency':
     'Stage name → handlers running in parallel per instance that the busy time does not already reflect; μ is multiplied by it. Default 1 per stage: the SDK’s busy time already counts overlapping messages once.',
+  engines:
+    'Flink JobManagers and Storm UIs whose jobs and topologies are modelled as pipelines, beside the kafkajs ones (see docs/engines.md). Names must be unique.',
+  'engines[].type': '`flink`: a JobManager’s REST API. `storm`: a Storm UI’s REST API.',
+  'engines[].name':
+    'The `endpoint` label of the engine’s health series (`streamops_engine_up`); letters, digits, `.`, `_` and `-`.',
+  'engines[].url':
+    'Base URL of the REST API, http or https, for example `http://flink-jobmanager:8081` or `http://storm-ui:8080`.',
+  'engines[].intervalSeconds':
+    'How often the endpoint is polled. Rates come from the engine itself, so this sets freshness, not accuracy.',
+  'engines[].timeoutMs':
+    'Time limit of one HTTP request; a slower answer counts as a failed poll (`streamops_engine_up` 0, last values kept).',
+  'engines[].headers':
+    'Request headers such as `Authorization`, by secret reference only (`{ env: NAME }` or `{ file: /path }`), never inline.',
+  'engines[].windowSeconds':
+    'Storm only: the statistics window asked for, in seconds (Storm UI offers 600, 10800 and 86400). Absent: Storm’s default window.',
 };
 
 /**
@@ -126,6 +144,8 @@ export const agentFlagKeyPaths = {
   host: 'server.host',
   interval: 'collection.intervalSeconds',
   granularity: 'collection.granularity',
+  'flink-url': 'engines[].url',
+  'storm-url': 'engines[].url',
 } as const satisfies Record<Exclude<keyof typeof agentFlags, 'config' | 'help'>, string>;
 
 /** A complete example of the configuration file; the docs show it and a test parses it. */
@@ -175,4 +195,15 @@ pipelines:
       deadLetterTopics: [orders-dlq]
       stages: [parse, enrich, filter, format]
       stageConcurrency: { enrich: 4 }
+engines:
+  - type: flink
+    name: flink-prod
+    url: http://flink-jobmanager:8081
+    intervalSeconds: 15
+    timeoutMs: 5000
+  - type: storm
+    name: storm-prod
+    url: http://storm-ui:8080
+    headers: { Authorization: { env: STORM_UI_AUTHORIZATION } }
+    windowSeconds: 600
 `;
