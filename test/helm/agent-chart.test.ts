@@ -28,6 +28,7 @@ it('has chart-testing values files', () => {
   expect(valuesFiles).toEqual(
     expect.arrayContaining([
       'ci/default-values.yaml',
+      'ci/engines-values.yaml',
       'ci/minimal-values.yaml',
       'ci/msk-iam-values.yaml',
       'ci/secured-values.yaml',
@@ -336,6 +337,26 @@ describe('values.schema.json', () => {
       'an unknown config key',
       ['config.colection.intervalSeconds=5'],
       /Additional property colection is not allowed/,
+    ],
+    [
+      'an engine of an unknown type',
+      ['config.engines[0].type=spark', 'config.engines[0].name=s', 'config.engines[0].url=http://spark:4040'],
+      /config\.engines\.0\.type/,
+    ],
+    [
+      'a Storm-only window on a Flink endpoint',
+      [
+        'config.engines[0].type=flink',
+        'config.engines[0].name=f',
+        'config.engines[0].url=http://flink:8081',
+        'config.engines[0].windowSeconds=600',
+      ],
+      /config\.engines\.0\.windowSeconds/,
+    ],
+    [
+      'an engine URL without a scheme',
+      ['config.engines[0].type=flink', 'config.engines[0].name=f', 'config.engines[0].url=flink:8081'],
+      /config\.engines\.0\.url/,
     ],
     ['a bad scrape interval', ['serviceMonitor.interval=often'], /serviceMonitor\.interval/],
     ['a port out of range', ['service.port=70000'], /service\.port/],
