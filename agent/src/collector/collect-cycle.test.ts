@@ -94,6 +94,18 @@ describe('collectCycle', () => {
     expect([...cache.keys()].sort()).toEqual([recordKey('in', 0, 10), recordKey('in', 0, 5)].sort());
   });
 
+  it('treats a record without a timestamp (-1) as unknown', async () => {
+    const source = fakeSource();
+    source.fetchRecordTimestamps = (positions) =>
+      Promise.resolve(
+        new Map(positions.map((position) => [partitionKey(position.topic, position.partition), -1])),
+      );
+    const cache = new Map<string, number>();
+    const observation = await collectCycle(source, options, cache);
+    expect([...observation.recordTimestamps]).toEqual([]);
+    expect(cache.size).toBe(0);
+  });
+
   it('fails the whole cycle when a read fails', async () => {
     const source = fakeSource();
     source.fetchWatermarks = () => Promise.reject(new Error('broker down'));

@@ -119,7 +119,10 @@ export async function collectCycle(
     const fetched = await source.fetchRecordTimestamps(round);
     for (const { topic, partition, offset } of round) {
       const timestamp = fetched.get(partitionKey(topic, partition));
-      if (timestamp !== undefined) recordTimestamps.set(recordKey(topic, partition, offset), timestamp);
+      // Kafka sends -1 for records without a timestamp (old message formats): unknown, not 1969.
+      if (timestamp !== undefined && Number.isFinite(timestamp) && timestamp >= 0) {
+        recordTimestamps.set(recordKey(topic, partition, offset), timestamp);
+      }
     }
   }
   timestampCache.clear();

@@ -91,7 +91,19 @@ function clusterRuntime(
     const startedAt = dependencies.nowMs();
     inFlight = collectCycle(source, options, timestampCache)
       .then(
-        (observation) => void store.apply(observation, dependencies.nowMs() - startedAt),
+        (observation) => {
+          try {
+            store.apply(observation, dependencies.nowMs() - startedAt);
+          } catch (error) {
+            // Never silent: a cycle that can't be evaluated marks the collector down, with the reason.
+            store.recordFailure(
+              new Error(
+                `evaluating the cycle failed: ${error instanceof Error ? error.message : String(error)}`,
+              ),
+              dependencies.nowMs() - startedAt,
+            );
+          }
+        },
         (error: unknown) => store.recordFailure(error, dependencies.nowMs() - startedAt),
       )
       .finally(() => {

@@ -1,0 +1,52 @@
+import { type ClusterSource } from '../collector/cluster-source';
+import { parseAgentConfig } from '../config/load';
+import { ClusterLagStore } from '../storage/cluster-lag-store';
+import { startAgent, type RunningAgent } from './agent';
+
+const emptyCluster: ClusterSource = {
+  listGroups: () => Promise.resolve([]),
+  describeGroups: () => Promise.resolve([]),
+  fetchCommittedOffsets: () => Promise.resolve([]),
+  fetchWatermarks: () => Promise.resolve([]),
+  fetchRecordTimestamps: () => Promise.resolve(new Map()),
+  close: () => Promise.resolve(),
+};
+
+let agent: RunningAgent | undefined;
+
+afterEach(async () => {
+  jest.restoreAllMocks();
+  await agent?.stop();
+  agent = undefined;
+});
+
+async function startWithEmptyCluster(): Promise<RunningAgent> {
+  agent = await startAgent(
+    parseAgentConfig({
+      clusters: [{ name: 'local', brokers: ['127.0.0.1:9092'] }],
+      collection: { intervalSeconds: 3600 },
+      server: { host: '127.0.0.1', port: 0 },
+    }),
+    { createSource: () => emptyCluster },
+  );
+  return agent;
+}
+
+describe('the agent runtime', () => {
+  it('marks the collector down with the reason when a cycle cannot be evaluated', async () => {
+    const running = await startWithEmptyCluster();
+    await running.collectNow();
+    expect(running.snapshots()[0]?.health.up).toBe(true);
+
+    jest.spyOn(ClusterLagStore.prototype, 'apply').mockImplementation(() => {
+      throw new RangeError('record timestamp must be a finite number ≥ 0');
+    });
+    await running.collectNow();
+    const health = running.snapshots()[0]?.health;
+    expect(health?.up).toBe(false);
+    expect(health?.lastError).toBe(
+      'evaluating the cycle failed: record timestamp must be a finite number ≥ 0',
+    );
+    expect(health?.failedCycles).toBe(1);
+  });
+});
