@@ -10,7 +10,7 @@ import { Lifecycle } from '../support/lifecycle';
 import { numberOption, parseExampleArgs } from '../support/options';
 import { waitForGroupToCatchUp } from '../support/progress';
 import { histogramQuantile, parsePrometheusText, sumOf, type Sample } from './prometheus-text';
-import { startServiceProcess, waitUntil } from './service-process';
+import { startServiceProcess, waitUntil } from '../support/service-process';
 
 const usage = `usage: ./scripts/example.sh instrument-existing-app [--orders n] [--timeout s]
 

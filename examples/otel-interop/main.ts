@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { startExampleCluster } from '../support/kafka';
 import { Lifecycle } from '../support/lifecycle';
 import { numberOption, parseExampleArgs } from '../support/options';
-import { startServiceProcess, waitUntil } from './service-process';
+import { startServiceProcess, waitUntil } from '../support/service-process';
 import { startTraceReceiver } from './trace-receiver';
 import { groupByTrace, otelKafkaScope, renderTrace, streamopsScope, traceProblems } from './traces';
 
