@@ -1,17 +1,5 @@
-import { spawn } from 'node:child_process';
-import { join } from 'node:path';
+import { isAlive, printedPids, startExample } from './support/example-process';
 import { pollUntil } from './support/poll';
-
-const repositoryRoot = join(__dirname, '..');
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 interface PipelineBody {
   pipeline: string;
@@ -23,25 +11,14 @@ interface PipelineBody {
 
 describe('the demo (./scripts/demo.sh without its set-up)', () => {
   it('serves lag and the pipeline model, shows the status line, and leaves no process behind', async () => {
-    const child = spawn(
-      join(repositoryRoot, 'node_modules', '.bin', 'tsx'),
-      [
-        '--tsconfig',
-        join(repositoryRoot, 'tsconfig.check.json'),
-        join(repositoryRoot, 'examples', 'demo', 'main.ts'),
-        ...['--duration', '24', '--period', '12', '--rate', '50', '--port', '0', '--prometheus-port', '0'],
-      ],
-      { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, KAFKA_BROKERS: '' } },
-    );
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    const demo = startExample('demo', [
+      ...['--duration', '24', '--period', '12', '--rate', '50', '--port', '0', '--prometheus-port', '0'],
+    ]);
     try {
       const urls = await pollUntil('the demo to print its URLs', () => {
-        const group = /one group:\s+(\S+)/.exec(output)?.[1];
-        const pipeline = /one pipeline:\s+(\S+)/.exec(output)?.[1];
-        return group && pipeline && output.includes('Ctrl-C') ? { group, pipeline } : undefined;
+        const group = /one group:\s+(\S+)/.exec(demo.output())?.[1];
+        const pipeline = /one pipeline:\s+(\S+)/.exec(demo.output())?.[1];
+        return group && pipeline && demo.output().includes('Ctrl-C') ? { group, pipeline } : undefined;
       });
       const group = await pollUntil(
         'the agent to report the demo group with committed offsets',
@@ -71,19 +48,16 @@ describe('the demo (./scripts/demo.sh without its set-up)', () => {
       );
       expect(pipeline.bottleneck).not.toBeNull();
 
-      expect(await exited).toBe(0);
+      expect(await demo.exitCode(30_000)).toBe(0);
+      const output = demo.output();
       expect(output).toMatch(/produced \d+ {2}lag \d+ msgs/);
       expect(output).toMatch(/D \d+\/s R \d+\/s bottleneck \w+/);
       expect(output).toContain('stopping...');
-      const pids = [...output.matchAll(/pid (\d+)/g)].map((match) => Number(match[1]));
+      const pids = printedPids(output);
       expect(pids.length).toBeGreaterThan(0);
       for (const pid of pids) expect(isAlive(pid)).toBe(false);
     } finally {
-      // SIGTERM lets the demo stop its broker, Prometheus and agent; tsx passes it on.
-      if (child.exitCode === null) {
-        child.kill('SIGTERM');
-        await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 10_000))]);
-      }
+      await demo.stop();
     }
   });
 });

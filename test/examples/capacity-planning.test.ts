@@ -1,25 +1,17 @@
-import { spawn } from 'node:child_process';
-import { join } from 'node:path';
-
-const repositoryRoot = join(__dirname, '..', '..');
+import { runExample } from '../support/example-process';
 
 describe('examples/capacity-planning', () => {
   it('plans more instances for the slow stage, and applying the plan removes the bottleneck', async () => {
-    const child = spawn(
-      join(repositoryRoot, 'node_modules', '.bin', 'tsx'),
-      [
-        '--tsconfig',
-        join(repositoryRoot, 'tsconfig.check.json'),
-        join(repositoryRoot, 'examples', 'capacity-planning', 'main.ts'),
-        ...['--rate', '150', '--score-ms', '10', '--window', '6', '--port', '0'],
-      ],
-      { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, KAFKA_BROKERS: '' } },
-    );
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
-    expect({ code, output }).toMatchObject({ code: 0 });
+    const output = await runExample('capacity-planning', [
+      '--rate',
+      '150',
+      '--score-ms',
+      '10',
+      '--window',
+      '6',
+      '--port',
+      '0',
+    ]);
     expect(output).toContain('score (bottleneck)');
     expect(output).toMatch(/scale out: .*score/);
     const planned = Number(/applying the plan: (\d+) instances/.exec(output)?.[1]);

@@ -1,16 +1,7 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { pollUntil } from '../support/poll';
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
+import { isAlive, printedPids, runExample } from '../support/example-process';
 
 const repositoryRoot = join(__dirname, '..', '..');
 const exampleDirectory = join(repositoryRoot, 'examples', 'instrument-existing-app');
@@ -58,51 +49,18 @@ describe('examples/instrument-existing-app', () => {
   });
 
   it('runs both versions as processes: no streamops series before, consumer and producer series after, no process left', async () => {
-    const child = spawn(
-      join(repositoryRoot, 'node_modules', '.bin', 'tsx'),
-      [
-        '--tsconfig',
-        join(repositoryRoot, 'tsconfig.check.json'),
-        join(exampleDirectory, 'main.ts'),
-        '--orders',
-        '10',
-      ],
-      { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, KAFKA_BROKERS: '' } },
-    );
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    let exitCode: number | null | undefined;
-    const exited = new Promise<void>((resolve) =>
-      child.once('exit', (code) => {
-        exitCode = code;
-        resolve();
-      }),
-    );
-    try {
-      const code = await pollUntil('the example to exit', () => exitCode, {
-        timeoutMs: 50_000,
-        intervalMs: 100,
-      });
-      if (code !== 0) throw new Error(`the example exited with code ${code}:\n${output}`);
-      expect(output).toContain("+ import { instrument } from '@streamops/sdk';");
-      expect(output).toMatch(/before: stopped with SIGTERM, exit code 0/);
-      expect(output).toMatch(/before: \/metrics serves \d+ series .*no streamops_ series/);
-      expect(output).toMatch(/after: stopped with SIGTERM, exit code 0/);
-      expect(output).toMatch(/consumer messages +10 from billing-example\.orders/);
-      expect(output).toMatch(/producer messages +10 to billing-example\.invoices/);
-      expect(output).toMatch(/record age +p50 ≈ \d/);
-      expect(output).toContain('the two added lines gave the billing service its streamops metrics');
-      // The broker and both services, each printed with its PID, are gone.
-      const pids = [...output.matchAll(/pid (\d+)/g)].map((match) => Number(match[1]));
-      expect(pids).toHaveLength(3);
-      for (const pid of pids) expect(isAlive(pid)).toBe(false);
-    } finally {
-      // SIGTERM lets the example stop its services and broker; tsx passes it on.
-      if (exitCode === undefined) {
-        child.kill('SIGTERM');
-        await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 15_000))]);
-      }
-    }
+    const output = await runExample('instrument-existing-app', ['--orders', '10']);
+    expect(output).toContain("+ import { instrument } from '@streamops/sdk';");
+    expect(output).toMatch(/before: stopped with SIGTERM, exit code 0/);
+    expect(output).toMatch(/before: \/metrics serves \d+ series .*no streamops_ series/);
+    expect(output).toMatch(/after: stopped with SIGTERM, exit code 0/);
+    expect(output).toMatch(/consumer messages +10 from billing-example\.orders/);
+    expect(output).toMatch(/producer messages +10 to billing-example\.invoices/);
+    expect(output).toMatch(/record age +p50 ≈ \d/);
+    expect(output).toContain('the two added lines gave the billing service its streamops metrics');
+    // The broker and both services, each printed with its PID, are gone.
+    const pids = printedPids(output);
+    expect(pids).toHaveLength(3);
+    for (const pid of pids) expect(isAlive(pid)).toBe(false);
   });
 });

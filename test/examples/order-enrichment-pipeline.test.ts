@@ -1,25 +1,15 @@
-import { spawn } from 'node:child_process';
-import { join } from 'node:path';
-
-const repositoryRoot = join(__dirname, '..', '..');
+import { runExample } from '../support/example-process';
 
 describe('examples/order-enrichment-pipeline', () => {
   it('delivers or dead-letters every order, and the agent models the pipeline', async () => {
-    const child = spawn(
-      join(repositoryRoot, 'node_modules', '.bin', 'tsx'),
-      [
-        '--tsconfig',
-        join(repositoryRoot, 'tsconfig.check.json'),
-        join(repositoryRoot, 'examples', 'order-enrichment-pipeline', 'main.ts'),
-        ...['--duration', '14', '--rate', '80', '--port', '0'],
-      ],
-      { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, KAFKA_BROKERS: '' } },
-    );
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
-    expect({ code, output }).toMatchObject({ code: 0 });
+    const output = await runExample('order-enrichment-pipeline', [
+      '--duration',
+      '14',
+      '--rate',
+      '80',
+      '--port',
+      '0',
+    ]);
     expect(output).toContain('every order was delivered or dead-lettered');
     const produced = Number(/produced (\d+) orders/.exec(output)?.[1]);
     const validated = Number(/validate: (\d+) valid, (\d+) malformed/.exec(output)?.[1]);
