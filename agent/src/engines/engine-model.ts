@@ -31,6 +31,19 @@ export interface LagReading {
   readonly lagMessages: number;
 }
 
+/** What modelling one engine job needs besides the engine's own reading. */
+export interface EngineModelSettings {
+  /** Pipeline name: the job or topology name, unless it clashes (see the endpoint runtime). */
+  readonly pipeline: string;
+  /** Configured endpoint name. */
+  readonly endpoint: string;
+  readonly timeMs: number;
+  /** Lag at the previous poll, for the lag trend and time to drain; null on the first. */
+  readonly previousLag: LagReading | null;
+  readonly targetRate?: number | null;
+  readonly options?: ModelOptions;
+}
+
 /** A job's rates as an engine reports them, already mapped onto the model's terms. */
 export interface EngineRates {
   readonly pipeline: string;

@@ -1,5 +1,5 @@
-import { type ModelOptions, type PipelineModel } from '../../pipelines/model';
-import { modelEngineRates, type EngineStageRates, type LagReading } from '../engine-model';
+import { type PipelineModel } from '../../pipelines/model';
+import { modelEngineRates, type EngineModelSettings, type EngineStageRates } from '../engine-model';
 import { type AggregatedMetric, type FlinkVertex } from './flink-api';
 import { type FlinkJobReading } from './flink-collector';
 
@@ -8,18 +8,6 @@ import { type FlinkJobReading } from './flink-collector';
  * model reports it as its window; Flink rates are not recomputed by the agent.
  */
 export const FLINK_METER_WINDOW_SECONDS = 60;
-
-/** Settings of {@link modelFlinkJob}. */
-export interface FlinkModelSettings {
-  /** Pipeline name (the job name, unless it clashes; see the endpoint runtime). */
-  readonly pipeline: string;
-  /** Configured endpoint name. */
-  readonly endpoint: string;
-  readonly timeMs: number;
-  readonly previousLag: LagReading | null;
-  readonly targetRate?: number | null;
-  readonly options?: ModelOptions;
-}
 
 type Metrics = ReadonlyMap<string, AggregatedMetric>;
 
@@ -89,7 +77,7 @@ function ends(reading: FlinkJobReading): { sources: FlinkVertex[]; sinks: FlinkV
  *
  * A job that is not RUNNING keeps its stages without rates.
  */
-export function modelFlinkJob(reading: FlinkJobReading, settings: FlinkModelSettings): PipelineModel {
+export function modelFlinkJob(reading: FlinkJobReading, settings: EngineModelSettings): PipelineModel {
   const running = reading.overview.state === 'RUNNING';
   const vertices = reading.details?.vertices ?? [];
   const { sources, sinks } = ends(reading);

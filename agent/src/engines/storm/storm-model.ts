@@ -1,16 +1,6 @@
-import { type ModelOptions, type PipelineModel } from '../../pipelines/model';
-import { modelEngineRates, type EngineStageRates, type LagReading } from '../engine-model';
+import { type PipelineModel } from '../../pipelines/model';
+import { modelEngineRates, type EngineModelSettings, type EngineStageRates } from '../engine-model';
 import { type StormTopologyReading } from './storm-collector';
-
-/** Settings of {@link modelStormTopology}. */
-export interface StormModelSettings {
-  readonly pipeline: string;
-  readonly endpoint: string;
-  readonly timeMs: number;
-  readonly previousLag: LagReading | null;
-  readonly targetRate?: number | null;
-  readonly options?: ModelOptions;
-}
 
 /**
  * The pipeline model of one Storm topology (pure). Storm counts over a window (the `window`
@@ -28,7 +18,7 @@ export interface StormModelSettings {
  */
 export function modelStormTopology(
   reading: StormTopologyReading,
-  settings: StormModelSettings,
+  settings: EngineModelSettings,
 ): PipelineModel {
   const stats = reading.stats;
   const status = stats?.status ?? reading.summary.status;
