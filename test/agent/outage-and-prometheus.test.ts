@@ -15,7 +15,9 @@ const topic = uniqueTestName('outage');
 const group = uniqueTestName('outage-group');
 
 beforeAll(async () => {
-  broker = await startTestBroker({ brokers: 2, topics: [{ name: topic, partitions: 2 }] });
+  // The mock: the slow-cluster case delays every response through its control port (real-Kafka crashes and
+  // restarts are in kafka-faults.test.ts).
+  broker = await startTestBroker({ kind: 'mock', brokers: 2, topics: [{ name: topic, partitions: 2 }] });
   kafka = testKafka(broker.bootstrap);
   producer = kafka.producer();
   await producer.connect();

@@ -1,6 +1,19 @@
 /** Environment variable naming an external Kafka cluster (comma-separated host:port list) to test against. */
 export const externalBrokersVariable = 'KAFKA_BROKERS';
 
+/** Environment variable choosing the local test broker: `kafka` (real Apache Kafka, the default) or `mock`. */
+export const testBrokerKindVariable = 'STREAMOPS_TEST_KAFKA';
+
+/** The broker kind `STREAMOPS_TEST_KAFKA` asks for; `kafka` when unset. Any other value is an error. */
+export function testBrokerKind(): 'kafka' | 'mock' {
+  const value = (process.env[testBrokerKindVariable] ?? '').trim().toLowerCase();
+  if (value === '' || value === 'kafka') return 'kafka';
+  if (value === 'mock') return 'mock';
+  throw new Error(
+    `${testBrokerKindVariable} must be "kafka" or "mock", got "${process.env[testBrokerKindVariable]}"`,
+  );
+}
+
 /** Environment variable through which the jest global set-up shares its broker's bootstrap list. */
 export const sharedBootstrapVariable = 'STREAMOPS_TEST_BOOTSTRAP';
 

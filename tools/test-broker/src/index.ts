@@ -1,6 +1,7 @@
 /**
- * @streamops/test-broker: a Kafka-protocol test broker (librdkafka's mock cluster plus our protocol extension)
- * for tests, the demo and benchmarks, with fault injection through a control port. See README.md.
+ * @streamops/test-broker: the broker under the tests, the demo and the benchmarks. Real Apache Kafka 4 (KRaft,
+ * from pinned Maven artifacts) by default, or librdkafka's mock cluster plus our protocol extension, whose
+ * control port injects faults. See README.md.
  */
 export { ensureBrokerBuilt } from './build';
 export {
@@ -19,7 +20,29 @@ export {
   sharedBootstrapVariable,
   sharedBrokerPidVariable,
   sharedTestBootstrap,
+  testBrokerKind,
+  testBrokerKindVariable,
 } from './environment';
-export { type StartTestBrokerOptions, startTestBroker, type TestBroker, type TopicSpec } from './launcher';
+export { ensureKafkaResolved, type KafkaArtifacts } from './kafka/artifacts';
+export {
+  type JavaProcess,
+  type JavaProcessOptions,
+  runJavaTool,
+  startJavaProcess,
+} from './kafka/java-process';
+export { FaultNotOnRealKafkaError } from './kafka/kafka-control';
+export {
+  type ClusterSecurityOptions,
+  type ClusterTls,
+  KraftCluster,
+  type ScramUser,
+} from './kafka/kraft-cluster';
+export {
+  type StartTestBrokerOptions,
+  startTestBroker,
+  type TestBroker,
+  type TestBrokerKind,
+  type TopicSpec,
+} from './launcher';
 export { uniqueTestName } from './names';
 export { brokerBinary, buildScript } from './paths';

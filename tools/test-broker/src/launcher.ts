@@ -3,8 +3,14 @@ import * as readline from 'node:readline';
 
 import { ensureBrokerBuilt } from './build';
 import { type BrokerControl, ControlClient, UnavailableControl } from './control';
-import { externalBootstrap } from './environment';
+import { externalBootstrap, testBrokerKind } from './environment';
+import { ensureKafkaResolved } from './kafka/artifacts';
+import { KafkaClusterControl } from './kafka/kafka-control';
+import { type ClusterSecurityOptions, type ClusterTls, KraftCluster } from './kafka/kraft-cluster';
 import { brokerBinary } from './paths';
+
+/** Which broker a test gets: real Apache Kafka (KRaft), or librdkafka's mock cluster with its control port. */
+export type TestBrokerKind = 'kafka' | 'mock';
 
 /** A topic to create when the broker starts. */
 export interface TopicSpec {
@@ -17,7 +23,12 @@ export interface TopicSpec {
 
 /** Options of {@link startTestBroker}. */
 export interface StartTestBrokerOptions {
-  /** Number of brokers, 1..32. Default 3. */
+  /**
+   * Real Apache Kafka or the mock. Default: `STREAMOPS_TEST_KAFKA` (`kafka` or `mock`), else `kafka`. Tests whose
+   * point is a control-port fault (response delays, pushed error codes, leader moves) ask for `mock`.
+   */
+  kind?: TestBrokerKind;
+  /** Number of brokers: 1..32 on the mock, 1..5 on real Kafka (each node a broker and a controller). Default 3. */
   brokers?: number;
   /** Topics to create at start-up: a name (1 partition) or a {@link TopicSpec}. */
   topics?: ReadonlyArray<string | TopicSpec>;
@@ -25,8 +36,12 @@ export interface StartTestBrokerOptions {
   readyTimeoutMs?: number;
   /** Longest time the broker holds an empty fetch before answering it. Default 100 ms. */
   fetchWaitMaxMs?: number;
-  /** Whether committed offsets are also written to `__consumer_offsets`. Default true. */
+  /** Whether committed offsets are also written to `__consumer_offsets`. Default true (mock only; Kafka always does). */
   offsetsTopic?: boolean;
+  /** A secured client listener (real Kafka only): SASL/SCRAM-SHA-512, TLS, or both. */
+  security?: ClusterSecurityOptions;
+  /** Extra broker settings for every node (real Kafka only), for example `{ 'log.retention.ms': 60000 }`. */
+  serverProperties?: Readonly<Record<string, string | number | boolean>>;
 }
 
 /** A running test broker, or an external cluster standing in for it. */
@@ -35,13 +50,29 @@ export interface TestBroker {
   readonly bootstrap: string[];
   /** Fault injection and set-up; unavailable (every method rejects) when {@link external} is true. */
   readonly control: BrokerControl;
+  /** What is serving: a local real Kafka, the local mock, or the external cluster `KAFKA_BROKERS` named. */
+  readonly kind: TestBrokerKind | 'external';
   /** True when `KAFKA_BROKERS` named an external cluster, which is then used instead of a local broker. */
   readonly external: boolean;
-  /** PID of the local broker process; undefined for an external cluster. */
+  /** PID of the local broker process (real Kafka: of node 1); undefined for an external cluster. */
   readonly pid: number | undefined;
+  /** PIDs of every local broker process (the mock is one process; real Kafka one JVM per node). */
+  readonly pids: number[];
+  /** Version of the broker software: Kafka's (for example `4.4.0`), `mock`, or `external`. */
+  readonly version: string;
+  /** The CA to trust, when the cluster's client listener uses TLS. */
+  readonly tls: ClusterTls | undefined;
+  /**
+   * A PLAINTEXT bootstrap list with full rights: the same as {@link bootstrap} unless the client listener is
+   * secured, in which case it is the brokers' internal listener (for set-up behind the secured door).
+   */
+  readonly adminBootstrap: string[];
   /** Address of the local broker's control port (line protocol, see README.md); undefined for an external cluster. */
   readonly controlAddress: { host: string; port: number } | undefined;
-  /** Stops the local broker (SIGTERM by PID, SIGKILL if it does not exit within 5 s) and waits for its exit. */
+  /**
+   * Stops the local broker (SIGTERM by PID, SIGKILL if it does not exit within 5 s; real Kafka within 3 s) and
+   * waits for its exit; real Kafka's storage folders are removed.
+   */
   stop(): Promise<void>;
 }
 
@@ -53,20 +84,86 @@ interface ReadyLine {
 }
 
 const defaultReadyTimeoutMs = 15_000;
+const defaultKafkaReadyTimeoutMs = 90_000;
 const stopGraceMs = 5_000;
 const stderrLinesKept = 40;
 
 /**
- * Starts a Kafka-protocol test broker on 127.0.0.1 (random free ports) and resolves once it accepts
- * connections. When the environment variable `KAFKA_BROKERS` is set, no broker is started: the external
- * cluster it names is returned instead, with `external: true` and a control that rejects every call.
+ * Starts a test broker on 127.0.0.1 (random free ports) and resolves once it answers: real Apache Kafka in
+ * KRaft mode by default, or librdkafka's mock (see {@link StartTestBrokerOptions.kind}). When the environment
+ * variable `KAFKA_BROKERS` is set, no broker is started: the external cluster it names is returned instead,
+ * with `external: true` and a control that rejects every call.
  */
 export async function startTestBroker(options: StartTestBrokerOptions = {}): Promise<TestBroker> {
   const external = externalBootstrap();
   if (external) return new ExternalCluster(external);
 
+  const kind = options.kind ?? testBrokerKind();
+  if (kind === 'kafka') return LocalKafkaCluster.start(options);
+  if (options.security || options.serverProperties) {
+    throw new Error('security and serverProperties need real Kafka: the mock broker has plaintext only');
+  }
   await ensureBrokerBuilt();
   return LocalTestBroker.start(options);
+}
+
+class LocalKafkaCluster implements TestBroker {
+  readonly kind = 'kafka';
+  readonly external = false;
+  readonly controlAddress = undefined;
+  readonly control: BrokerControl;
+  readonly tls: ClusterTls | undefined;
+  readonly version: string;
+
+  private constructor(private readonly cluster: KraftCluster) {
+    this.control = new KafkaClusterControl(cluster);
+    this.tls = cluster.tls;
+    this.version = cluster.kafkaVersion;
+  }
+
+  static async start(options: StartTestBrokerOptions): Promise<LocalKafkaCluster> {
+    const { version } = await ensureKafkaResolved();
+    const cluster = await KraftCluster.start(
+      {
+        nodes: options.brokers ?? 3,
+        security: options.security,
+        overrides: options.serverProperties,
+        readyTimeoutMs: options.readyTimeoutMs ?? defaultKafkaReadyTimeoutMs,
+      },
+      version,
+    );
+    const broker = new LocalKafkaCluster(cluster);
+    try {
+      for (const topic of options.topics ?? []) {
+        const spec = typeof topic === 'string' ? { name: topic } : topic;
+        await broker.control.createTopic(spec.name, spec.partitions ?? 1, spec.replicationFactor);
+      }
+    } catch (error) {
+      await cluster.stop();
+      throw error;
+    }
+    return broker;
+  }
+
+  get bootstrap(): string[] {
+    return this.cluster.bootstrap;
+  }
+
+  get adminBootstrap(): string[] {
+    return this.cluster.adminBootstrap;
+  }
+
+  get pids(): number[] {
+    return this.cluster.nodeIds.flatMap((id) => this.cluster.pidOf(id) ?? []);
+  }
+
+  get pid(): number | undefined {
+    return this.cluster.pidOf(1);
+  }
+
+  stop(): Promise<void> {
+    return this.cluster.stop();
+  }
 }
 
 function topicArgument(topic: string | TopicSpec): string {
@@ -84,7 +181,10 @@ function brokerArguments(options: StartTestBrokerOptions): string[] {
 }
 
 class LocalTestBroker implements TestBroker {
+  readonly kind = 'mock';
   readonly external = false;
+  readonly version = 'mock';
+  readonly tls = undefined;
   readonly control: BrokerControl;
   private stopping: Promise<void> | undefined;
 
@@ -95,6 +195,14 @@ class LocalTestBroker implements TestBroker {
     readonly controlAddress: ReadyLine['control'],
   ) {
     this.control = new ControlClient(controlAddress.host, controlAddress.port);
+  }
+
+  get pids(): number[] {
+    return [this.pid];
+  }
+
+  get adminBootstrap(): string[] {
+    return this.bootstrap;
   }
 
   static async start(options: StartTestBrokerOptions): Promise<LocalTestBroker> {
@@ -121,13 +229,21 @@ class LocalTestBroker implements TestBroker {
 }
 
 class ExternalCluster implements TestBroker {
+  readonly kind = 'external';
   readonly external = true;
+  readonly version = 'external';
+  readonly tls = undefined;
   readonly pid = undefined;
+  readonly pids: number[] = [];
   readonly controlAddress = undefined;
   readonly control: BrokerControl;
 
   constructor(readonly bootstrap: string[]) {
     this.control = new UnavailableControl(bootstrap);
+  }
+
+  get adminBootstrap(): string[] {
+    return this.bootstrap;
   }
 
   stop(): Promise<void> {

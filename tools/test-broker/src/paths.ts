@@ -13,3 +13,6 @@ export const buildScript: string = path.join(packageRoot, 'build.sh');
 export const brokerBinary: string =
   process.env.STREAMOPS_TEST_BROKER_BINARY ??
   path.join(packageRoot, '.build', 'bin', 'streamops-test-broker');
+
+/** Root folder of the repository (tools/test-broker/../..). */
+export const repositoryRoot: string = path.resolve(packageRoot, '..', '..');

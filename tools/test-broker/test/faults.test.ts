@@ -60,7 +60,7 @@ describe('test broker: fault injection (own broker)', () => {
 
   beforeAll(async () => {
     if (external) return;
-    broker = await startTestBroker({ brokers: 3 });
+    broker = await startTestBroker({ kind: 'mock', brokers: 3 });
     kafka = kafkaClient(broker.bootstrap, 'conformance-faults');
     admin = kafka.admin();
     await admin.connect();

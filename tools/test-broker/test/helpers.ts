@@ -12,7 +12,7 @@ export interface BrokerLease {
 export async function leaseBroker(): Promise<BrokerLease> {
   const shared = sharedTestBootstrap();
   if (shared) return { bootstrap: shared, release: () => Promise.resolve() };
-  const broker: TestBroker = await startTestBroker();
+  const broker: TestBroker = await startTestBroker({ kind: 'mock' });
   return { bootstrap: broker.bootstrap, release: () => broker.stop() };
 }
 

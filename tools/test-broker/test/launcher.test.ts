@@ -50,6 +50,7 @@ describe('test broker: launcher and program', () => {
     delete process.env[externalBrokersVariable];
     const started = Date.now();
     const broker = await startTestBroker({
+      kind: 'mock',
       brokers: 2,
       topics: ['launch-a', { name: 'launch-b', partitions: 3 }],
     });
