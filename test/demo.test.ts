@@ -15,11 +15,16 @@ describe('the demo (./scripts/demo.sh without its set-up)', () => {
       ...['--duration', '24', '--period', '12', '--rate', '50', '--port', '0', '--prometheus-port', '0'],
     ]);
     try {
-      const urls = await pollUntil('the demo to print its URLs', () => {
-        const group = /one group:\s+(\S+)/.exec(demo.output())?.[1];
-        const pipeline = /one pipeline:\s+(\S+)/.exec(demo.output())?.[1];
-        return group && pipeline && demo.output().includes('Ctrl-C') ? { group, pipeline } : undefined;
-      });
+      const urls = await pollUntil(
+        'the demo to print its URLs',
+        () => {
+          const group = /one group:\s+(\S+)/.exec(demo.output())?.[1];
+          const pipeline = /one pipeline:\s+(\S+)/.exec(demo.output())?.[1];
+          return group && pipeline && demo.output().includes('Ctrl-C') ? { group, pipeline } : undefined;
+          // Starting a 3-node Kafka takes about 10 s of this on 2 cores.
+        },
+        { timeoutMs: 45_000 },
+      );
       const group = await pollUntil(
         'the agent to report the demo group with committed offsets',
         async () => {
@@ -59,5 +64,5 @@ describe('the demo (./scripts/demo.sh without its set-up)', () => {
     } finally {
       await demo.stop();
     }
-  });
+  }, 150_000);
 });

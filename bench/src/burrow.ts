@@ -20,7 +20,7 @@ import { AgentProcess } from './agent-process';
 import { processCpuMs, processRssBytes } from './proc';
 import { count, megabytes, num, range, type Section } from './report';
 import { type BenchOptions } from './runtime';
-import { internalCluster } from './scale';
+import { commitWithoutMember, internalCluster } from './offset-commit';
 import { summarize, type Summary } from './stats';
 
 /** Why the other peers the issue names are not in the report (checked on this kind of machine). */
@@ -360,27 +360,15 @@ async function setUp(
       const groupId = `bench-burrow-${runId}-g${index}`;
       const topic = topics[index % topics.length]!;
       const offset = index % sizes.recordsPerPartition;
-      const coordinator = await cluster.findGroupCoordinator({ groupId });
-      const { responses } = await coordinator.offsetCommit({
-        groupId,
-        groupGenerationId: -1,
-        memberId: '',
-        topics: [
-          {
-            topic,
-            partitions: Array.from({ length: sizes.partitionsPerTopic }, (_, partition) => ({
-              partition,
-              offset: String(offset),
-            })),
-          },
-        ],
-      });
-      for (const response of responses) {
-        for (const { partition, errorCode } of response.partitions) {
-          if (errorCode !== 0)
-            throw new Error(`OffsetCommit ${groupId} ${topic}/${partition}: error ${errorCode}`);
-        }
-      }
+      await commitWithoutMember(cluster, groupId, [
+        {
+          topic,
+          partitions: Array.from({ length: sizes.partitionsPerTopic }, (_, partition) => ({
+            partition,
+            offset: String(offset),
+          })),
+        },
+      ]);
       groups.push(groupId);
       expected.set(
         groupId,

@@ -11,6 +11,7 @@
 import { startTestBroker, type TestBroker } from '@streamops/test-broker';
 import { Kafka, logLevel } from 'kafkajs';
 import { AgentProcess } from './agent-process';
+import { commitWithoutMember, internalCluster, type InternalCluster } from './offset-commit';
 import { type ProfileSummary } from './cpu-profile';
 import { processCpuMs } from './proc';
 import { count, megabytes, num, range, type Section, type Table } from './report';
@@ -115,32 +116,6 @@ export interface ScaleResult {
     readonly setOffsetsMs: number | undefined;
     readonly directCommitMs: number;
   };
-}
-
-/** The parts of kafkajs's internal cluster used to commit offsets without a consumer. */
-interface CoordinatorBroker {
-  offsetCommit(request: {
-    groupId: string;
-    groupGenerationId: number;
-    memberId: string;
-    topics: { topic: string; partitions: { partition: number; offset: string }[] }[];
-  }): Promise<{ responses: { topic: string; partitions: { partition: number; errorCode: number }[] }[] }>;
-}
-export interface InternalCluster {
-  connect(): Promise<void>;
-  disconnect(): Promise<void>;
-  findGroupCoordinator(request: { groupId: string }): Promise<CoordinatorBroker>;
-}
-
-/** kafkajs's internal cluster factory (the same private hook the agent uses for its batched requests). */
-export function internalCluster(kafka: Kafka): InternalCluster {
-  const symbol = Object.getOwnPropertySymbols(kafka).find(
-    (candidate) => candidate.description === 'private:Kafka:createCluster',
-  );
-  const factory = symbol === undefined ? undefined : (kafka as unknown as Record<symbol, unknown>)[symbol];
-  if (typeof factory !== 'function')
-    throw new Error('kafkajs has no internal cluster factory (kafkajs 2.x expected)');
-  return (factory as (options: object) => InternalCluster)({});
 }
 
 /** Runs `work` over `items` with at most `limit` at once. */
@@ -248,20 +223,9 @@ async function commitGroups(
         offset: String(sizes.committedOffset),
       })),
     }));
-    const coordinator = await world.cluster.findGroupCoordinator({ groupId });
-    const { responses } = await coordinator.offsetCommit({
-      groupId,
-      groupGenerationId: -1,
-      memberId: '',
-      topics,
-    });
-    for (const { topic, partitions } of responses) {
-      for (const { partition, errorCode } of partitions) {
-        if (errorCode !== 0)
-          throw new Error(`OffsetCommit ${groupId} ${topic}/${partition}: error code ${errorCode}`);
-        committed++;
-      }
-    }
+    // Awaited first: `committed += await …` would read `committed` before the await and lose concurrent adds.
+    const partitions = await commitWithoutMember(world.cluster, groupId, topics);
+    committed += partitions;
   });
   const elapsedMs = performance.now() - started;
   // Check that the commits read back as written, as the agent will read them.

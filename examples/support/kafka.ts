@@ -1,5 +1,5 @@
 import { Kafka, logLevel } from 'kafkajs';
-import { startTestBroker } from '@streamops/test-broker';
+import { startTestBroker, waitUntilTopicsServed } from '@streamops/test-broker';
 import { type Lifecycle } from './lifecycle';
 
 /** A topic an example needs. */
@@ -13,8 +13,8 @@ export interface ExampleCluster {
   readonly bootstrap: readonly string[];
   /** True when `KAFKA_BROKERS` named a real cluster. */
   readonly external: boolean;
-  /** PID of the local test broker; undefined for an external cluster. */
-  readonly brokerPid: number | undefined;
+  /** PIDs of the local test broker's processes (one per Kafka node); empty for an external cluster. */
+  readonly brokerPids: readonly number[];
   /** A kafkajs client for this cluster (not instrumented). */
   kafka(clientId: string): Kafka;
   /** One line saying which cluster this is. */
@@ -41,8 +41,11 @@ export async function startExampleCluster(
       const missing = topics.filter((topic) => !existing.has(topic.name));
       if (missing.length > 0) {
         await admin.createTopics({
-          waitForLeaders: true,
           topics: missing.map((topic) => ({ topic: topic.name, numPartitions: topic.partitions })),
+        });
+        await waitUntilTopicsServed({
+          brokers: broker.bootstrap,
+          topics: missing.map((topic) => topic.name),
         });
       }
     } finally {
@@ -52,10 +55,14 @@ export async function startExampleCluster(
   return {
     bootstrap: broker.bootstrap,
     external: broker.external,
-    brokerPid: broker.pid,
+    brokerPids: broker.pids,
     kafka,
     describe: () =>
       `${broker.bootstrap.join(',')} ` +
-      (broker.external ? '(KAFKA_BROKERS)' : `(test broker, pid ${broker.pid ?? '?'})`),
+      (broker.external
+        ? '(KAFKA_BROKERS)'
+        : `(test ${broker.kind === 'kafka' ? `Kafka ${broker.version}` : 'mock broker'}, ${broker.pids
+            .map((pid) => `pid ${pid}`)
+            .join(', ')})`),
   };
 }

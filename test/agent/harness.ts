@@ -81,7 +81,9 @@ export async function commitAs(
   const consumer = kafka.consumer({ groupId: group, sessionTimeout: 10_000, maxWaitTimeInMs: 100 });
   try {
     await consumer.connect();
-    const joined = new Promise<void>((resolve) => consumer.on(consumer.events.GROUP_JOIN, () => resolve()));
+    // kafkajs emits GROUP_JOIN before its runner counts as running, and drops commits (and the
+    // LeaveGroup on disconnect) until then; the first fetch comes after, so wait for that.
+    const joined = new Promise<void>((resolve) => consumer.on(consumer.events.FETCH_START, () => resolve()));
     await consumer.subscribe({ topic, fromBeginning: true });
     await consumer.run({ autoCommit: false, eachBatch: () => Promise.resolve() });
     await joined;

@@ -44,5 +44,6 @@ export {
   type TestBrokerKind,
   type TopicSpec,
 } from './launcher';
+export { type TopicReadinessOptions, waitUntilTopicsServed } from './kafka/topic-readiness';
 export { uniqueTestName } from './names';
 export { brokerBinary, buildScript } from './paths';

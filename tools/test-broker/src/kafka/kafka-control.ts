@@ -1,5 +1,6 @@
 import { type BrokerControl, type BrokerStatus, type GroupState, type TopicState } from '../control';
 import { type KraftCluster } from './kraft-cluster';
+import { waitUntilTopicsServed } from './topic-readiness';
 
 /** Raised by the {@link BrokerControl} methods that only librdkafka's mock can do, on a real Kafka cluster. */
 export class FaultNotOnRealKafkaError extends Error {
@@ -51,10 +52,11 @@ export class KafkaClusterControl implements BrokerControl {
     await this.withAdmin(async (admin) => {
       const created = await admin.createTopics({
         topics: [{ topic: name, numPartitions: partitions, replicationFactor: replicationFactor ?? -1 }],
-        waitForLeaders: true,
+        waitForLeaders: false,
       });
       if (!created) throw new Error(`topic ${name} already exists`);
     });
+    await waitUntilTopicsServed({ brokers: this.cluster.adminBootstrap, topics: [name] });
   }
 
   async deleteTopic(name: string): Promise<void> {
