@@ -40,6 +40,7 @@ export interface GroupState {
 
 /** The test broker's state, as reported by the control port's `status` command. */
 export interface BrokerStatus {
+  /** The controller: on real Kafka the leader of the KRaft metadata quorum. */
   controller: number;
   brokers: BrokerState[];
   topics: TopicState[];
@@ -53,7 +54,8 @@ export interface BrokerControl {
   /**
    * Takes a broker down (-1: all brokers): its listener refuses connections (ECONNREFUSED) and its open
    * connections are closed. Partitions it leads keep it as leader (use {@link setLeader} to fail over); if it was
-   * the controller, the lowest-numbered broker that is up becomes the controller.
+   * the controller, the lowest-numbered broker that is up becomes the controller. On real Kafka the node's JVM
+   * is killed with SIGKILL: leaders move by election and the quorum elects a new controller, as in production.
    */
   down(brokerId: number): Promise<void>;
   /** Brings a broker back up (-1: all brokers) on the same port. */

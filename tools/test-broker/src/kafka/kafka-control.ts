@@ -105,7 +105,7 @@ export class KafkaClusterControl implements BrokerControl {
         }
       }
       return {
-        controller: described.controller ?? -1,
+        controller: await this.cluster.quorumLeader(),
         brokers: this.cluster.nodeIds.map((id, index) => {
           const [host = '', port = ''] = (this.cluster.bootstrap[index] ?? '').split(':');
           return { id, host, port: Number(port), up: upIds.has(id), rttMs: 0 };

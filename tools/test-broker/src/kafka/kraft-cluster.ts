@@ -216,6 +216,27 @@ export class KraftCluster {
     await node?.kill();
   }
 
+  /**
+   * The node that leads the KRaft metadata quorum: the active controller. (DescribeCluster's "controller" is a
+   * random live broker in KRaft mode, so it cannot say which node that is.) Asks the live controllers with
+   * Kafka's own `kafka-metadata-quorum` tool.
+   */
+  async quorumLeader(): Promise<number> {
+    const controllers = this.layout.nodes
+      .filter((node) => this.processes.has(node.nodeId))
+      .map((node) => `${loopback}:${node.controllerPort}`);
+    if (controllers.length === 0) throw new Error('no node of this cluster is running');
+    const output = await runJavaTool('org.apache.kafka.tools.MetadataQuorumCommand', [
+      '--bootstrap-controller',
+      controllers.join(','),
+      'describe',
+      '--status',
+    ]);
+    const leader = /^LeaderId:\s+(-?\d+)/m.exec(output)?.[1];
+    if (leader === undefined || Number(leader) < 0) throw new Error(`the quorum has no leader:\n${output}`);
+    return Number(leader);
+  }
+
   /** Starts a node that is down again, on the same ports and storage; resolves once it answers metadata. */
   async restartNode(nodeId: number, readyTimeoutMs = 60_000): Promise<void> {
     if (this.processes.has(this.checkedNode(nodeId))) return;
