@@ -26,12 +26,17 @@ describe('the demo (./scripts/demo.sh without its set-up)', () => {
         { timeoutMs: 45_000 },
       );
       const group = await pollUntil(
-        'the agent to report the demo group with committed offsets',
+        'the agent to report the demo group with commits on all 6 partitions',
         async () => {
           const response = await fetch(urls.group);
           if (!response.ok) return undefined;
           const body = (await response.json()) as { partitions: { committedOffset: number | null }[] };
-          return body.partitions.some((partition) => partition.committedOffset !== null) ? body : undefined;
+          // The agent lists a partition once the group has committed on it; on real Kafka the two demo
+          // instances' first commits land over a few seconds.
+          return body.partitions.length === 6 &&
+            body.partitions.every((partition) => partition.committedOffset !== null)
+            ? body
+            : undefined;
         },
         { timeoutMs: 20_000, intervalMs: 250 },
       );

@@ -122,8 +122,11 @@ async function committedTotal(): Promise<number> {
  * `advanceMs` later. The model needs two cycles, so the first call returns undefined.
  */
 async function settle(advanceMs: number): Promise<PipelineModel | undefined> {
-  await pollUntil('the pipeline to commit every message', async () =>
-    (await committedTotal()) >= produced ? true : undefined,
+  // A replacement instance first joins the group: on real Kafka under load that rebalance alone can take seconds.
+  await pollUntil(
+    'the pipeline to commit every message',
+    async () => ((await committedTotal()) >= produced ? true : undefined),
+    { timeoutMs: 45_000 },
   );
   for (const instance of instances) expect(await instance.reporter.flush()).toBe('success');
   clock.advance(advanceMs);

@@ -72,6 +72,12 @@ export function printedPids(output: string): number[] {
   return [...output.matchAll(/pid (\d+)/g)].map((match) => Number(match[1]));
 }
 
+/** PIDs on the example's `Kafka:` line: the local test broker's processes (one per Kafka node). */
+export function printedBrokerPids(output: string): number[] {
+  const line = /^\s*Kafka:.*$/m.exec(output)?.[0] ?? '';
+  return printedPids(line);
+}
+
 /** Whether a process with this PID still exists. */
 export function isAlive(pid: number): boolean {
   try {
