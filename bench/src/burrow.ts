@@ -20,6 +20,7 @@ import { AgentProcess } from './agent-process';
 import { processCpuMs, processRssBytes } from './proc';
 import { count, megabytes, num, range, type Section } from './report';
 import { type BenchOptions } from './runtime';
+import { describeBroker } from './broker-description';
 import { commitWithoutMember, internalCluster } from './offset-commit';
 import { summarize, type Summary } from './stats';
 
@@ -70,6 +71,8 @@ const smokeSizes: BurrowSizes = {
 /** What Burrow and the agent measured side by side. */
 export interface BurrowComparison {
   readonly burrowVersion: string;
+  /** Which broker both read. */
+  readonly broker: string;
   readonly zookeeperJar: string;
   readonly groupPartitions: number;
   /** Group-partitions where Burrow's `current_lag` equals the agent's lag in messages. */
@@ -530,6 +533,7 @@ async function compare(sizes: BurrowSizes, log: (line: string) => void): Promise
     );
     return {
       burrowVersion,
+      broker: describeBroker(broker),
       zookeeperJar: zookeeper.jar.slice(toolsFolder.length - '.tools'.length),
       groupPartitions,
       agreeing,
@@ -603,6 +607,7 @@ export function renderBurrow(result: BurrowResult): Section {
   const c = comparison;
   return {
     title: 'Reference point: Burrow',
+    broker: c.broker,
     intro,
     tables: [
       {

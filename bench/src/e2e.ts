@@ -8,10 +8,11 @@
  */
 import { instrument, streamopsHeaderNames } from '@streamops/sdk';
 import { startTestBroker, type TestBroker } from '@streamops/test-broker';
+import { describeBroker } from './broker-description';
 import { Kafka, logLevel, type Consumer, type Message, type Producer } from 'kafkajs';
 import { Registry } from 'prom-client';
 import { count, num, range, ratioRange, type Section } from './report';
-import { ownCpuMs, processCpuMs } from './proc';
+import { ownCpuMs, processesCpuMs } from './proc';
 import { collectGarbage, rotate, type BenchOptions } from './runtime';
 import { paired, percentile, summarize, type Summary } from './stats';
 import { tracerSetup, useContextManager, type TracerSetup } from './tracing';
@@ -124,6 +125,9 @@ export interface E2eRow {
 export interface E2eResult {
   readonly sizes: E2eSizes;
   readonly brokers: number;
+  /** Which broker the figures came from. */
+  readonly broker: string;
+  readonly brokerKind: TestBroker['kind'];
   readonly rows: readonly E2eRow[];
 }
 
@@ -297,7 +301,7 @@ async function runOnce(
 
     collectGarbage();
     const clientCpu = ownCpuMs();
-    const brokerCpu = processCpuMs(broker.pid);
+    const brokerCpu = processesCpuMs(broker.pids);
     const started = performance.now();
     const withHeaders = variant.handMadeHeaders === true;
     await Promise.all([
@@ -306,7 +310,7 @@ async function runOnce(
     ]);
     const elapsedMs = performance.now() - started;
     const clientCpuMs = ownCpuMs() - clientCpu;
-    const brokerCpuAfter = processCpuMs(broker.pid);
+    const brokerCpuAfter = processesCpuMs(broker.pids);
 
     const latencyMessages = await produceAtFixedRate(
       producer,
@@ -403,7 +407,7 @@ export async function runE2eBench(options: BenchOptions): Promise<E2eResult> {
       ),
     };
   });
-  return { sizes, brokers, rows };
+  return { sizes, brokers, broker: describeBroker(broker), brokerKind: broker.kind, rows };
 }
 
 /** Renders bench B for the report. */
@@ -433,11 +437,16 @@ export function renderE2e(result: E2eResult): Section {
   notes.push(
     'Throughput on this machine is bounded by the two cores shared by the broker and the client process (and other ' +
       'work), so client CPU per message is the steadier measure of what instrumentation costs.',
-    `Latency includes up to ${sizes.fetchWaitMaxMs} ms of the test broker's fetch hold: it cannot answer a held fetch ` +
-      'early when data arrives.',
   );
+  if (result.brokerKind === 'mock') {
+    notes.push(
+      `Latency includes up to ${sizes.fetchWaitMaxMs} ms of the mock broker's fetch hold: it cannot answer a held ` +
+        'fetch early when data arrives.',
+    );
+  }
   return {
     title: 'SDK end to end on the test broker',
+    broker: result.broker,
     intro: [
       `One process produces to and consumes from the test broker (${count(result.brokers, 'broker')}, ${count(sizes.partitions, 'partition')}, ` +
         'acks=all), with the same consumer app as above, uninstrumented or instrumented through `instrument(kafka)`. ' +

@@ -19,9 +19,10 @@ import { loadavg } from 'node:os';
 import { encodeOtlpJson, encodeOtlpProtobuf } from '@streamops/agent';
 import { sdkMetrics } from '@streamops/sdk';
 import { startTestBroker, type TestBroker } from '@streamops/test-broker';
+import { describeBroker } from './broker-description';
 import { AgentProcess } from './agent-process';
 import { type ProfileSummary } from './cpu-profile';
-import { ownCpuMs, processCpuMs, processRssBytes } from './proc';
+import { ownCpuMs, processCpuMs, processesCpuMs, processRssBytes } from './proc';
 import { count, megabytes, num, range, type Section, type Table } from './report';
 import { rotate, type BenchOptions } from './runtime';
 import { percentile, summarize, type Summary } from './stats';
@@ -670,12 +671,12 @@ interface Readings {
   readonly brokerCpuMs: number | undefined;
 }
 
-function readings(agentPid: number | undefined, brokerPid: number | undefined): Readings {
+function readings(agentPid: number | undefined, brokerPids: readonly number[]): Readings {
   return {
     at: performance.now(),
     agentCpuMs: processCpuMs(agentPid),
     clientCpuMs: ownCpuMs(),
-    brokerCpuMs: processCpuMs(brokerPid),
+    brokerCpuMs: processesCpuMs(brokerPids),
   };
 }
 
@@ -796,6 +797,8 @@ export interface IngestLevel {
 /** Everything bench D measured. */
 export interface IngestResult {
   readonly sizes: IngestSizes;
+  /** Which broker the agent collected from while it ingested. */
+  readonly broker: string;
   readonly seriesPerReport: number;
   /** Points of a report by kind. */
   readonly seriesKinds: Readonly<Record<SeriesTemplate['kind'], number>>;
@@ -937,9 +940,9 @@ async function measureLevel(
     const pid = agent.pid;
     let idle: SliceCpu | undefined;
     if (withIdle) {
-      const before = readings(pid, broker.pid);
+      const before = readings(pid, broker.pids);
       await sleep(sizes.idleSeconds * 1000);
-      idle = sliceCpu(before, readings(pid, broker.pid));
+      idle = sliceCpu(before, readings(pid, broker.pids));
     }
 
     const generator = new LoadGenerator(started.url, instances, sizes, runId);
@@ -957,10 +960,10 @@ async function measureLevel(
     for (let round = 0; round < sizes.rounds; round++) {
       for (const encoding of rotate(encodings, round)) {
         const record = generator.newRecord(encoding);
-        const before = readings(pid, broker.pid);
+        const before = readings(pid, broker.pids);
         boundary += sizes.sliceSeconds * 1000;
         await sleep(boundary - performance.now());
-        const after = readings(pid, broker.pid);
+        const after = readings(pid, broker.pids);
         pendingSlices.push({ record, cpu: sliceCpu(before, after), round, rss: processRssBytes(pid) });
       }
     }
@@ -1086,7 +1089,7 @@ export async function runIngestBench(options: BenchOptions): Promise<IngestResul
   } finally {
     await broker.stop();
   }
-  return { sizes, seriesPerReport, seriesKinds: kinds, levels };
+  return { sizes, broker: describeBroker(broker), seriesPerReport, seriesKinds: kinds, levels };
 }
 
 function goal(met: boolean): string {
@@ -1269,6 +1272,7 @@ export function renderIngest(result: IngestResult): Section {
   const { seriesKinds } = result;
   return {
     title: 'Agent OTLP ingest',
+    broker: result.broker,
     intro: [
       'An agent runs in a process of its own (`parseAgentConfig` / `startAgent`, ingest on with its default limits, one ' +
         `cluster on a test broker, collection every ${count(sizes.collectionIntervalSeconds, 'second')}: each cycle also ` +

@@ -34,6 +34,17 @@ export function processCpuMs(pid: number | undefined): number | undefined {
   }
 }
 
+/** Summed CPU time (ms) of several processes, such as a Kafka cluster's JVMs; undefined if any cannot be read. */
+export function processesCpuMs(pids: readonly number[]): number | undefined {
+  let total = 0;
+  for (const pid of pids) {
+    const cpu = processCpuMs(pid);
+    if (cpu === undefined) return undefined;
+    total += cpu;
+  }
+  return pids.length === 0 ? undefined : total;
+}
+
 /** CPU time (user + system, ms) this process has used so far. */
 export function ownCpuMs(): number {
   const { user, system } = process.cpuUsage();

@@ -12,6 +12,8 @@ export interface Table {
 /** One bench's part of the report. */
 export interface Section {
   readonly title: string;
+  /** The broker the figures came from (see describeBroker); absent for benches without one. */
+  readonly broker?: string;
   /** Paragraphs before the tables: what is measured and how. */
   readonly intro: readonly string[];
   readonly tables: readonly Table[];
@@ -121,6 +123,7 @@ export function renderReport(input: ReportInput): string {
   ];
   for (const section of input.sections) {
     lines.push(`## ${section.title}`, '');
+    if (section.broker !== undefined) lines.push(`Broker: ${section.broker}.`, '');
     for (const paragraph of section.intro) lines.push(paragraph, '');
     for (const table of section.tables) lines.push(renderTable(table), '');
     for (const note of section.notes) lines.push(`- ${note}`);

@@ -11,9 +11,10 @@
 import { startTestBroker, type TestBroker } from '@streamops/test-broker';
 import { Kafka, logLevel } from 'kafkajs';
 import { AgentProcess } from './agent-process';
+import { describeBroker } from './broker-description';
 import { commitWithoutMember, internalCluster, type InternalCluster } from './offset-commit';
 import { type ProfileSummary } from './cpu-profile';
-import { processCpuMs } from './proc';
+import { processesCpuMs } from './proc';
 import { count, megabytes, num, range, type Section, type Table } from './report';
 import { type BenchOptions } from './runtime';
 import { type ScaleReply, type SnapshotStats } from './scale-protocol';
@@ -106,6 +107,8 @@ export interface ScaleFit {
 /** Everything bench C measured. */
 export interface ScaleResult {
   readonly sizes: ScaleSizes;
+  /** Which broker the figures came from (one like it is started per partition level). */
+  readonly broker: string;
   readonly cells: readonly ScaleCell[];
   readonly fits: readonly ScaleFit[];
   /** CPU profile of the agent over warm cycles and scrapes of the largest cell. */
@@ -299,9 +302,9 @@ async function measureCell(
     let last: { snapshot: SnapshotStats; memory: { rss: number } } = started;
     let scrape: Extract<ScaleReply, { type: 'scraped' }> | undefined;
     for (let cycle = 0; cycle < sizes.warmCycles; cycle++) {
-      const brokerBefore = processCpuMs(world.broker.pid);
+      const brokerBefore = processesCpuMs(world.broker.pids);
       const cycled = await agent.request({ type: 'cycle' }, 'cycled');
-      const brokerAfter = processCpuMs(world.broker.pid);
+      const brokerAfter = processesCpuMs(world.broker.pids);
       warm.push(cycled.wallMs);
       agentCpu.push(cycled.cpuMs);
       brokerCpu.push(
@@ -381,11 +384,13 @@ export async function runScaleBench(options: BenchOptions): Promise<ScaleResult>
   let setOffsetsMs: number | undefined;
   let commitMs = 0;
   let committedGroups = 0;
+  let broker = 'none started';
   const largest = { partitions: Math.max(...sizes.partitionLevels), groups: Math.max(...sizes.groupLevels) };
 
   for (const partitions of sizes.partitionLevels) {
     options.log(`  scale: ${num(partitions)} partitions: starting the broker and writing records`);
     const world = await startWorld(partitions, sizes, runId);
+    broker = describeBroker(world.broker);
     try {
       if (sizes.timeSetOffsets && setOffsetsMs === undefined)
         setOffsetsMs = await timeSetOffsets(world, runId);
@@ -444,6 +449,7 @@ export async function runScaleBench(options: BenchOptions): Promise<ScaleResult>
 
   return {
     sizes,
+    broker,
     cells,
     fits,
     profile,
@@ -586,6 +592,7 @@ export function renderScale(result: ScaleResult): Section {
 
   return {
     title: 'Agent scale',
+    broker: result.broker,
     intro: [
       `For each partition count a test broker (${count(sizes.brokers, 'broker')}) holds topics of ${sizes.partitionsPerTopic} partitions ` +
         `with ${count(sizes.recordsPerPartition, 'record')} in every partition. For each group count, groups commit offset ` +
