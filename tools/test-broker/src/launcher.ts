@@ -111,7 +111,7 @@ class LocalKafkaCluster implements TestBroker {
   readonly kind = 'kafka';
   readonly external = false;
   readonly controlAddress = undefined;
-  readonly control: BrokerControl;
+  readonly control: KafkaClusterControl;
   readonly tls: ClusterTls | undefined;
   readonly version: string;
 
@@ -134,10 +134,16 @@ class LocalKafkaCluster implements TestBroker {
     );
     const broker = new LocalKafkaCluster(cluster);
     try {
-      for (const topic of options.topics ?? []) {
-        const spec = typeof topic === 'string' ? { name: topic } : topic;
-        await broker.control.createTopic(spec.name, spec.partitions ?? 1, spec.replicationFactor);
-      }
+      await broker.control.createTopics(
+        (options.topics ?? []).map((topic) => {
+          const spec = typeof topic === 'string' ? { name: topic } : topic;
+          return {
+            name: spec.name,
+            partitions: spec.partitions ?? 1,
+            replicationFactor: spec.replicationFactor,
+          };
+        }),
+      );
     } catch (error) {
       await cluster.stop();
       throw error;

@@ -49,14 +49,30 @@ export class KafkaClusterControl implements BrokerControl {
   }
 
   async createTopic(name: string, partitions: number, replicationFactor?: number): Promise<void> {
+    await this.createTopics([{ name, partitions, replicationFactor }]);
+  }
+
+  /** Creates topics in one CreateTopics request; resolves once every node serves all of them. */
+  async createTopics(
+    topics: readonly { name: string; partitions: number; replicationFactor?: number | undefined }[],
+  ): Promise<void> {
+    if (topics.length === 0) return;
     await this.withAdmin(async (admin) => {
       const created = await admin.createTopics({
-        topics: [{ topic: name, numPartitions: partitions, replicationFactor: replicationFactor ?? -1 }],
+        topics: topics.map((topic) => ({
+          topic: topic.name,
+          numPartitions: topic.partitions,
+          replicationFactor: topic.replicationFactor ?? -1,
+        })),
         waitForLeaders: false,
       });
-      if (!created) throw new Error(`topic ${name} already exists`);
+      if (!created)
+        throw new Error(`a topic of ${topics.map((topic) => topic.name).join(', ')} already exists`);
     });
-    await waitUntilTopicsServed({ brokers: this.cluster.adminBootstrap, topics: [name] });
+    await waitUntilTopicsServed({
+      brokers: this.cluster.adminBootstrap,
+      topics: topics.map((topic) => topic.name),
+    });
   }
 
   async deleteTopic(name: string): Promise<void> {
