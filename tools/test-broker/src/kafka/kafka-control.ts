@@ -13,6 +13,28 @@ export class FaultNotOnRealKafkaError extends Error {
   }
 }
 
+// A KRaft controller refuses a CreateTopics that would write more than 10,000 metadata records (one per topic and
+// one per partition) with POLICY_VIOLATION; batches stay well below that.
+const maxRecordsPerCreateTopics = 5_000;
+
+function createTopicsBatches<T extends { partitions: number }>(topics: readonly T[]): T[][] {
+  const batches: T[][] = [];
+  let current: T[] = [];
+  let records = 0;
+  for (const topic of topics) {
+    const cost = 1 + topic.partitions;
+    if (current.length > 0 && records + cost > maxRecordsPerCreateTopics) {
+      batches.push(current);
+      current = [];
+      records = 0;
+    }
+    current.push(topic);
+    records += cost;
+  }
+  if (current.length > 0) batches.push(current);
+  return batches;
+}
+
 /**
  * {@link BrokerControl} of a real Kafka test cluster: topics through the admin API, `down`/`up` as SIGKILL and
  * restart of a node (the crash a user's cluster sees). Response delays, pushed errors and leader moves exist
@@ -58,20 +80,25 @@ export class KafkaClusterControl implements BrokerControl {
   ): Promise<void> {
     if (topics.length === 0) return;
     await this.withAdmin(async (admin) => {
-      const created = await admin.createTopics({
-        topics: topics.map((topic) => ({
-          topic: topic.name,
-          numPartitions: topic.partitions,
-          replicationFactor: topic.replicationFactor ?? -1,
-        })),
-        waitForLeaders: false,
-      });
-      if (!created)
-        throw new Error(`a topic of ${topics.map((topic) => topic.name).join(', ')} already exists`);
+      for (const batch of createTopicsBatches(topics)) {
+        const created = await admin.createTopics({
+          topics: batch.map((topic) => ({
+            topic: topic.name,
+            numPartitions: topic.partitions,
+            replicationFactor: topic.replicationFactor ?? -1,
+          })),
+          waitForLeaders: false,
+        });
+        if (!created)
+          throw new Error(`a topic of ${batch.map((topic) => topic.name).join(', ')} already exists`);
+      }
     });
+    const partitions = topics.reduce((sum, topic) => sum + topic.partitions, 0);
     await waitUntilTopicsServed({
       brokers: this.cluster.adminBootstrap,
       topics: topics.map((topic) => topic.name),
+      // Each broker creates its replicas' logs as it replays the metadata: thousands take a while on 2 cores.
+      timeoutMs: 30_000 + 20 * partitions,
     });
   }
 

@@ -12,6 +12,11 @@ export interface TopicReadinessOptions {
 
 const pollIntervalMs = 100;
 
+function topicList(topics: readonly string[]): string {
+  const shown = topics.slice(0, 5).join(', ');
+  return topics.length > 5 ? `${shown} and ${topics.length - 5} more topics` : shown;
+}
+
 /**
  * Resolves once every broker answers metadata for every topic with a leader on each partition. A KRaft broker
  * learns of a new topic when it replays the metadata log, so for a moment after CreateTopics some brokers still
@@ -46,7 +51,7 @@ export async function waitUntilTopicsServed(options: TopicReadinessOptions): Pro
           }
           if (Date.now() >= deadline) {
             throw new Error(
-              `broker ${address} does not serve ${options.topics.join(', ')} yet: ${lastProblem}`,
+              `broker ${address} does not serve ${topicList(options.topics)} yet: ${lastProblem}`,
             );
           }
           await new Promise((resolve) => setTimeout(resolve, pollIntervalMs));
