@@ -22,9 +22,12 @@ export type {
   GroupLagView,
   MemberView,
   PartitionLagView,
+  ShareGroupView,
+  SharePartitionView,
   StatusReason,
   TopicLagView,
 } from './protocol/lag-snapshot';
+export type { GroupType } from './protocol/cluster-state';
 export {
   agentLagMetrics,
   agentMetricCatalogue,

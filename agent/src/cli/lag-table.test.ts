@@ -25,7 +25,9 @@ function group(
 ): GroupLagView {
   return {
     group: name,
+    groupType: 'classic',
     state: 'Stable',
+    kafkaState: 'Stable',
     protocolType: 'consumer',
     members: [],
     lagMessages: 0,

@@ -4,6 +4,7 @@ import {
   type GroupListing,
   type PartitionOffset,
   type PartitionWatermarks,
+  type SharePartitionOffset,
 } from '../protocol/cluster-state';
 
 /**
@@ -11,11 +12,20 @@ import {
  * the production edge; tests drive the collector through fakes of this interface.
  */
 export interface ClusterSource {
+  /** Every group of every type, each once. */
   listGroups(): Promise<GroupListing[]>;
-  /** Batched per group coordinator. */
-  describeGroups(groups: readonly string[]): Promise<GroupDescription[]>;
+  /**
+   * Describes groups with the API of their type, batched per group coordinator; a group
+   * the cluster no longer knows comes back Dead.
+   */
+  describeGroups(groups: readonly GroupListing[]): Promise<GroupDescription[]>;
   /** Committed offsets of one group, on every partition it committed to. */
   fetchCommittedOffsets(group: string): Promise<CommittedOffset[]>;
+  /**
+   * A share group's start offsets and share lag per partition. Optional: a source without
+   * it reports share groups without progress.
+   */
+  fetchShareGroupOffsets?(group: string): Promise<SharePartitionOffset[]>;
   /** Batched per partition leader. Unknown topics are left out of the result. */
   fetchWatermarks(topics: readonly string[]): Promise<PartitionWatermarks[]>;
   /**

@@ -1,27 +1,51 @@
-import { partitionKey, type GroupDescription, type PartitionOffset } from '../protocol/cluster-state';
+import {
+  partitionKey,
+  type GroupDescription,
+  type GroupListing,
+  type GroupType,
+  type PartitionOffset,
+  type SharePartitionOffset,
+} from '../protocol/cluster-state';
 import { type ClusterSource } from './cluster-source';
 import { collectCycle, recordKey, roundsWithDistinctPartitions } from './collect-cycle';
 
-function description(group: string, state = 'Stable'): GroupDescription {
-  return { group, state, protocolType: 'consumer', members: [] };
+function listing(group: string, groupType: GroupType = 'classic', protocolType = 'consumer'): GroupListing {
+  return { group, protocolType, groupType, state: null };
 }
 
-function fakeSource(): ClusterSource & { fetchedRounds: PartitionOffset[][] } {
+function description(group: string, state = 'Stable', groupType: GroupType = 'classic'): GroupDescription {
+  return { group, groupType, state, kafkaState: state, protocolType: 'consumer', members: [] };
+}
+
+function fakeSource(): ClusterSource & {
+  fetchedRounds: PartitionOffset[][];
+  described: GroupListing[][];
+  committedAsked: string[];
+} {
   const fetchedRounds: PartitionOffset[][] = [];
+  const described: GroupListing[][] = [];
+  const committedAsked: string[] = [];
   return {
     fetchedRounds,
+    described,
+    committedAsked,
     listGroups: () =>
       Promise.resolve([
-        { group: 'orders', protocolType: 'consumer' },
-        { group: 'billing', protocolType: 'consumer' },
-        { group: 'connect-sink', protocolType: 'connect' },
-        { group: 'excluded-test', protocolType: 'consumer' },
-        { group: 'gone', protocolType: 'consumer' },
+        listing('orders'),
+        listing('billing'),
+        listing('connect-sink', 'classic', 'connect'),
+        listing('excluded-test'),
+        listing('gone'),
       ]),
-    describeGroups: (groups) =>
-      Promise.resolve(groups.map((group) => description(group, group === 'gone' ? 'Dead' : 'Stable'))),
-    fetchCommittedOffsets: (group) =>
-      Promise.resolve(
+    describeGroups: (groups) => {
+      described.push([...groups]);
+      return Promise.resolve(
+        groups.map((group) => description(group.group, group.group === 'gone' ? 'Dead' : 'Stable')),
+      );
+    },
+    fetchCommittedOffsets: (group) => {
+      committedAsked.push(group);
+      return Promise.resolve(
         group === 'orders'
           ? [
               { topic: 'in', partition: 0, offset: 10 },
@@ -32,7 +56,8 @@ function fakeSource(): ClusterSource & { fetchedRounds: PartitionOffset[][] } {
               { topic: 'in', partition: 0, offset: 5 },
               { topic: 'in', partition: 1, offset: null },
             ],
-      ),
+      );
+    },
     fetchWatermarks: (topics) =>
       Promise.resolve(
         topics.flatMap((topic) => [
@@ -52,6 +77,47 @@ function fakeSource(): ClusterSource & { fetchedRounds: PartitionOffset[][] } {
       );
     },
     close: () => Promise.resolve(),
+  };
+}
+
+/** A Kafka 4 cluster: one group of each type, as ListGroups v5 and the describe APIs report them. */
+function kafka4Source(): ClusterSource & { committedAsked: string[]; shareAsked: string[] } {
+  const base = fakeSource();
+  const shareAsked: string[] = [];
+  const shareOffsets: SharePartitionOffset[] = [
+    { topic: 'in', partition: 0, startOffset: 3, lag: 9 },
+    { topic: 'internal', partition: 0, startOffset: 0, lag: 1 },
+  ];
+  return {
+    ...base,
+    shareAsked,
+    listGroups: () =>
+      Promise.resolve([
+        listing('classic-app'),
+        { group: 'new-app', protocolType: 'consumer', groupType: 'consumer', state: 'Reconciling' },
+        { group: 'workers', protocolType: 'share', groupType: 'share', state: 'Stable' },
+        { group: 'streams-app', protocolType: 'streams', groupType: 'streams', state: 'Stable' },
+        { group: 'future', protocolType: 'x', groupType: 'unknown', state: 'Stable' },
+      ]),
+    describeGroups: (groups) =>
+      Promise.resolve(
+        groups.map((group): GroupDescription => {
+          if (group.groupType === 'consumer') {
+            return {
+              ...description(group.group, 'CompletingRebalance', 'consumer'),
+              kafkaState: 'Reconciling',
+            };
+          }
+          if (group.groupType === 'share') {
+            return { ...description(group.group, 'Stable', 'share'), protocolType: 'share' };
+          }
+          return description(group.group, 'Stable', group.groupType);
+        }),
+      ),
+    fetchShareGroupOffsets: (group) => {
+      shareAsked.push(group);
+      return Promise.resolve(shareOffsets);
+    },
   };
 }
 
@@ -104,6 +170,52 @@ describe('collectCycle', () => {
     const observation = await collectCycle(source, options, cache);
     expect([...observation.recordTimestamps]).toEqual([]);
     expect(cache.size).toBe(0);
+  });
+
+  it('describes only the groups it reports, and fetches commits only for groups that are not Dead', async () => {
+    const source = fakeSource();
+    await collectCycle(source, options, new Map());
+    expect(source.described).toEqual([[listing('billing'), listing('gone'), listing('orders')]]);
+    expect(source.committedAsked.sort()).toEqual(['billing', 'orders']);
+  });
+
+  it('keeps consumer-protocol groups like classic ones, and reads share groups without commits', async () => {
+    const source = kafka4Source();
+    const observation = await collectCycle(source, options, new Map());
+    // KIP-848 groups are not dropped (classic DescribeGroups calls them Dead; their own API does not).
+    expect(observation.groups.map((group) => [group.description.group, group.description.groupType])).toEqual(
+      [
+        ['classic-app', 'classic'],
+        ['new-app', 'consumer'],
+        ['streams-app', 'streams'],
+      ],
+    );
+    const newApp = observation.groups.find((group) => group.description.group === 'new-app');
+    expect(newApp?.description).toMatchObject({ state: 'CompletingRebalance', kafkaState: 'Reconciling' });
+    expect(newApp?.commits).toEqual([
+      { topic: 'in', partition: 0, offset: 5 },
+      { topic: 'in', partition: 1, offset: null },
+    ]);
+    // Share groups: no OffsetFetch (they commit nothing), their share offsets instead, topic filter applied.
+    expect(source.committedAsked.sort()).toEqual(['classic-app', 'new-app', 'streams-app']);
+    expect(source.shareAsked).toEqual(['workers']);
+    expect(observation.shareGroups).toEqual([
+      {
+        description: expect.objectContaining({ group: 'workers', groupType: 'share' }) as GroupDescription,
+        offsets: [{ topic: 'in', partition: 0, startOffset: 3, lag: 9 }],
+      },
+    ]);
+    // A type newer than the agent is not guessed at.
+    expect(observation.groups.map((group) => group.description.group)).not.toContain('future');
+  });
+
+  it('reports share groups without progress when the source cannot read share offsets', async () => {
+    const source = kafka4Source();
+    delete source.fetchShareGroupOffsets;
+    const observation = await collectCycle(source, options, new Map());
+    expect(observation.shareGroups.map((group) => [group.description.group, group.offsets])).toEqual([
+      ['workers', []],
+    ]);
   });
 
   it('fails the whole cycle when a read fails', async () => {

@@ -4,20 +4,33 @@ import {
   type GroupDescription,
   type PartitionOffset,
   type PartitionWatermarks,
+  type SharePartitionOffset,
 } from '../protocol/cluster-state';
 import { type ClusterSource } from './cluster-source';
 import { mapWithConcurrency } from './concurrency';
+import { isCollectedGroup } from './group-mapping';
 
-/** A group with its committed offsets, as read in one cycle. */
+/** A group with committed offsets (classic, consumer or streams) and those offsets, as read in one cycle. */
 export interface ObservedGroup {
   readonly description: GroupDescription;
   readonly commits: readonly CommittedOffset[];
+}
+
+/**
+ * A share group and its share-partition offsets. Share groups acknowledge records one by
+ * one and commit no offsets, so they are kept apart from groups whose lag is measured
+ * from commits.
+ */
+export interface ObservedShareGroup {
+  readonly description: GroupDescription;
+  readonly offsets: readonly SharePartitionOffset[];
 }
 
 /** Everything read from one cluster in one collection cycle. */
 export interface ClusterObservation {
   readonly observedAtMs: number;
   readonly groups: readonly ObservedGroup[];
+  readonly shareGroups: readonly ObservedShareGroup[];
   readonly watermarks: readonly PartitionWatermarks[];
   /**
    * Timestamp (ms) of the record each lagging group waits on, keyed by {@link recordKey} of
@@ -39,10 +52,6 @@ export function recordKey(topic: string, partition: number, offset: number): str
   return `${partitionKey(topic, partition)}\u0000${offset}`;
 }
 
-// Only consumer groups have committed offsets and a decodable assignment; an empty
-// protocol type is what a group that only commits offsets (no membership) reports.
-const lagProtocolTypes = new Set(['consumer', '']);
-
 /** Splits positions into rounds that name each partition once, as one Fetch request requires. */
 export function roundsWithDistinctPartitions(positions: readonly PartitionOffset[]): PartitionOffset[][] {
   const rounds: PartitionOffset[][] = [];
@@ -62,9 +71,10 @@ export function roundsWithDistinctPartitions(positions: readonly PartitionOffset
 }
 
 /**
- * Reads one cluster: groups, their descriptions and commits, the watermarks of every
- * committed partition, and the timestamps of the records at committed offsets where the
- * group is behind. Timestamps come from `timestampCache` when the offset was read
+ * Reads one cluster: groups of every collected type, their descriptions and commits (of
+ * share groups: their share-partition offsets), the watermarks of every committed
+ * partition, and the timestamps of the records at committed offsets where the group is
+ * behind. Timestamps come from `timestampCache` when the offset was read
  * before; the cache is pruned to what this cycle used. Any failure rejects the cycle, so
  * a snapshot is always whole.
  */
@@ -74,22 +84,29 @@ export async function collectCycle(
   timestampCache: Map<string, number>,
 ): Promise<ClusterObservation> {
   const listed = await source.listGroups();
-  const groupNames = listed
-    .filter((listing) => lagProtocolTypes.has(listing.protocolType) && options.includeGroup(listing.group))
-    .map((listing) => listing.group)
-    .sort();
-  const descriptions = await source.describeGroups(groupNames);
-  const commitLists = await mapWithConcurrency(descriptions, options.concurrency, (description) =>
+  const collected = listed
+    .filter((listing) => isCollectedGroup(listing) && options.includeGroup(listing.group))
+    .sort((a, b) => (a.group < b.group ? -1 : a.group > b.group ? 1 : 0));
+  const descriptions = (await source.describeGroups(collected)).filter(
+    (description) => description.state !== 'Dead',
+  );
+  const committing = descriptions.filter((description) => description.groupType !== 'share');
+  const sharing = descriptions.filter((description) => description.groupType === 'share');
+  const commitLists = await mapWithConcurrency(committing, options.concurrency, (description) =>
     source.fetchCommittedOffsets(description.group),
   );
-  const groups: ObservedGroup[] = descriptions
-    .filter((description) => description.state !== 'Dead')
-    .map((description) => ({
-      description,
-      commits: (commitLists[descriptions.indexOf(description)] ?? []).filter((commit) =>
-        options.includeTopic(commit.topic),
-      ),
-    }));
+  const groups: ObservedGroup[] = committing.map((description, index) => ({
+    description,
+    commits: (commitLists[index] ?? []).filter((commit) => options.includeTopic(commit.topic)),
+  }));
+  const fetchShareOffsets = source.fetchShareGroupOffsets?.bind(source);
+  const shareOffsetLists = await mapWithConcurrency(sharing, options.concurrency, (description) =>
+    fetchShareOffsets ? fetchShareOffsets(description.group) : Promise.resolve([]),
+  );
+  const shareGroups: ObservedShareGroup[] = sharing.map((description, index) => ({
+    description,
+    offsets: (shareOffsetLists[index] ?? []).filter((offset) => options.includeTopic(offset.topic)),
+  }));
 
   const topics = new Set<string>();
   for (const group of groups) for (const commit of group.commits) topics.add(commit.topic);
@@ -128,5 +145,5 @@ export async function collectCycle(
   timestampCache.clear();
   for (const [key, timestamp] of recordTimestamps) timestampCache.set(key, timestamp);
 
-  return { observedAtMs: options.nowMs(), groups, watermarks, recordTimestamps };
+  return { observedAtMs: options.nowMs(), groups, shareGroups, watermarks, recordTimestamps };
 }

@@ -10,65 +10,21 @@ import {
   type GroupListing,
   type PartitionOffset,
   type PartitionWatermarks,
+  type SharePartitionOffset,
 } from '../protocol/cluster-state';
 import { type ClusterSource } from './cluster-source';
+import { KafkaGroupApis } from './group-apis';
+import { describeByType } from './describe-by-type';
+import { groupError, listingOf, shareOffsetsOf } from './group-mapping';
+import { KafkaErrorCode } from './kafka-protocol/api';
+import { internalClusterFactory, type KafkajsCluster } from './kafkajs-internals';
 import { MskIamTokenProvider } from './msk-iam-token';
-
-/**
- * The parts of kafkajs's internal Cluster used for batched ListOffsets and one-record
- * fetches; the public Admin API has neither. Typed here so the dependency is explicit.
- */
-interface KafkajsBroker {
-  listOffsets(request: {
-    isolationLevel: number;
-    topics: { topic: string; partitions: { partition: number; timestamp: number }[] }[];
-  }): Promise<{ responses: { topic: string; partitions: { partition: number; offset: string }[] }[] }>;
-  fetch(request: {
-    replicaId?: number;
-    isolationLevel: number;
-    maxWaitTime: number;
-    minBytes: number;
-    maxBytes: number;
-    topics: { topic: string; partitions: { partition: number; fetchOffset: string; maxBytes: number }[] }[];
-  }): Promise<{
-    responses: {
-      topicName: string;
-      partitions: {
-        partition: number;
-        errorCode: number;
-        messages: { offset: string; timestamp: string }[];
-      }[];
-    }[];
-  }>;
-}
-interface KafkajsCluster {
-  connect(): Promise<void>;
-  disconnect(): Promise<void>;
-  addMultipleTargetTopics(topics: string[]): Promise<void>;
-  refreshMetadataIfNecessary(): Promise<void>;
-  findLeaderForPartitions(topic: string, partitions: number[]): Record<string, number[]>;
-  findTopicPartitionMetadata(topic: string): { partitionId: number }[];
-  findBroker(options: { nodeId: string }): Promise<KafkajsBroker>;
-  refreshMetadata(): Promise<void>;
-}
-type CreateCluster = (options: { metadataMaxAge: number; allowAutoTopicCreation: boolean }) => KafkajsCluster;
 
 const READ_COMMITTED = 1;
 // ListOffsets timestamps that ask for the first and the next offset of a partition.
 const EARLIEST_OFFSET = -2;
 const LATEST_OFFSET = -1;
 const RECORD_FETCH_MAX_BYTES_PER_PARTITION = 64 * 1024;
-
-function internalClusterFactory(kafka: Kafka): CreateCluster {
-  const symbol = Object.getOwnPropertySymbols(kafka).find(
-    (candidate) => candidate.description === 'private:Kafka:createCluster',
-  );
-  const factory = symbol === undefined ? undefined : (kafka as unknown as Record<symbol, unknown>)[symbol];
-  if (typeof factory !== 'function') {
-    throw new Error('this kafkajs version has no internal cluster factory; streamops supports kafkajs 2.x');
-  }
-  return factory as CreateCluster;
-}
 
 /** What {@link kafkajsConfig} reaches outside the config for; injectable for tests. */
 export interface KafkajsConfigDependencies {
@@ -137,6 +93,12 @@ function groupBy<T>(items: readonly T[], keyOf: (item: T) => string): Map<string
   return groups;
 }
 
+/** The first listing of each group: brokers list the groups they coordinate, and a moving coordinator may list one twice. */
+function uniqueGroups(listings: readonly GroupListing[]): GroupListing[] {
+  const seen = new Set<string>();
+  return listings.filter((listing) => !seen.has(listing.group) && seen.add(listing.group));
+}
+
 function decodeAssignment(raw: Buffer): GroupDescription['members'][number]['assignment'] {
   if (raw.length === 0) return [];
   try {
@@ -149,11 +111,20 @@ function decodeAssignment(raw: Buffer): GroupDescription['members'][number]['ass
   }
 }
 
-/** {@link ClusterSource} over kafkajs: admin for groups and commits, the cluster for offsets and fetches. */
+/**
+ * {@link ClusterSource} over kafkajs: admin for classic groups and commits, the internal
+ * cluster for offsets and fetches, and the group APIs kafkajs lacks (ListGroups v5,
+ * ConsumerGroupDescribe, ShareGroupDescribe, StreamsGroupDescribe,
+ * DescribeShareGroupOffsets) over a second internal cluster's connections. Brokers without
+ * those APIs get the classic path.
+ */
 export class KafkajsClusterSource implements ClusterSource {
   private readonly admin: Admin;
   private readonly createCluster: () => KafkajsCluster;
   private cluster: KafkajsCluster;
+  // Its own cluster: it never tracks topics, so a deleted topic cannot fail its metadata refreshes.
+  private readonly groupCluster: KafkajsCluster;
+  private readonly groupApis: KafkaGroupApis;
   private readonly targetTopics = new Set<string>();
   private connected: Promise<void> | null = null;
 
@@ -164,11 +135,17 @@ export class KafkajsClusterSource implements ClusterSource {
     // Short metadata age: leader moves must be followed within a cycle or two.
     this.createCluster = () => factory({ metadataMaxAge: 10_000, allowAutoTopicCreation: false });
     this.cluster = this.createCluster();
+    this.groupCluster = this.createCluster();
+    this.groupApis = new KafkaGroupApis(this.groupCluster);
   }
 
   private connect(): Promise<void> {
     if (!this.connected) {
-      this.connected = Promise.all([this.admin.connect(), this.cluster.connect()]).then(
+      this.connected = Promise.all([
+        this.admin.connect(),
+        this.cluster.connect(),
+        this.groupCluster.connect(),
+      ]).then(
         () => undefined,
         (error: unknown) => {
           this.connected = null;
@@ -181,17 +158,41 @@ export class KafkajsClusterSource implements ClusterSource {
 
   async listGroups(): Promise<GroupListing[]> {
     await this.connect();
-    const { groups } = await this.admin.listGroups();
-    return groups.map(({ groupId, protocolType }) => ({ group: groupId, protocolType }));
+    const listed = await this.groupApis.listGroups();
+    if (listed === null) {
+      // No ListGroups v5: a broker older than Kafka 3.7 (or the mock) knows classic groups only.
+      const { groups } = await this.admin.listGroups();
+      return uniqueGroups(
+        groups.map(({ groupId, protocolType }) => ({
+          group: groupId,
+          protocolType,
+          groupType: 'classic' as const,
+          state: null,
+        })),
+      );
+    }
+    return uniqueGroups(listed.map(listingOf));
   }
 
-  async describeGroups(groups: readonly string[]): Promise<GroupDescription[]> {
+  async describeGroups(groups: readonly GroupListing[]): Promise<GroupDescription[]> {
     if (groups.length === 0) return [];
     await this.connect();
-    const { groups: described } = await this.admin.describeGroups([...groups]);
+    return describeByType(groups, {
+      classic: (listings) => this.describeClassicGroups(listings),
+      consumer: (groupIds) => this.groupApis.describeConsumerGroups(groupIds),
+      share: (groupIds) => this.groupApis.describeShareGroups(groupIds),
+      streams: (groupIds) => this.groupApis.describeStreamsGroups(groupIds),
+    });
+  }
+
+  /** Classic DescribeGroups through kafkajs's admin, batched per coordinator by kafkajs. */
+  private async describeClassicGroups(listings: readonly GroupListing[]): Promise<GroupDescription[]> {
+    const { groups: described } = await this.admin.describeGroups(listings.map((listing) => listing.group));
     return described.map((group) => ({
       group: group.groupId,
+      groupType: 'classic',
       state: group.state,
+      kafkaState: group.state,
       protocolType: group.protocolType,
       members: group.members.map((member) => ({
         memberId: member.memberId,
@@ -200,6 +201,16 @@ export class KafkajsClusterSource implements ClusterSource {
         assignment: decodeAssignment(member.memberAssignment),
       })),
     }));
+  }
+
+  async fetchShareGroupOffsets(group: string): Promise<SharePartitionOffset[]> {
+    await this.connect();
+    const answer = await this.groupApis.describeShareGroupOffsets(group);
+    // Without the API (Kafka before 4.1) the group's progress is unknown, not an error.
+    if (answer === null || answer.errorCode === KafkaErrorCode.groupIdNotFound) return [];
+    const error = groupError('DescribeShareGroupOffsets', group, answer.errorCode, answer.errorMessage);
+    if (error) throw error;
+    return shareOffsetsOf(answer);
   }
 
   async fetchCommittedOffsets(group: string): Promise<CommittedOffset[]> {
@@ -358,6 +369,10 @@ export class KafkajsClusterSource implements ClusterSource {
 
   async close(): Promise<void> {
     this.connected = null;
-    await Promise.allSettled([this.admin.disconnect(), this.cluster.disconnect()]);
+    await Promise.allSettled([
+      this.admin.disconnect(),
+      this.cluster.disconnect(),
+      this.groupCluster.disconnect(),
+    ]);
   }
 }

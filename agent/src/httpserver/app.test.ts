@@ -1,11 +1,13 @@
 import { type AddressInfo } from 'node:net';
 import { type Server } from 'node:http';
-import { type ClusterLagSnapshot, type GroupLagView } from '../protocol/lag-snapshot';
+import { type ClusterLagSnapshot, type GroupLagView, type ShareGroupView } from '../protocol/lag-snapshot';
 import { createAgentApp, isReady, type AgentReadModel } from './app';
 
 const group: GroupLagView = {
   group: 'orders',
-  state: 'Stable',
+  groupType: 'consumer',
+  state: 'CompletingRebalance',
+  kafkaState: 'Reconciling',
   protocolType: 'consumer',
   members: [{ memberId: 'm-1', clientId: 'svc', host: '/10.0.0.1', assignedPartitions: 1 }],
   lagMessages: 7,
@@ -30,6 +32,17 @@ const group: GroupLagView = {
   partitions: [],
 };
 
+const shareGroup: ShareGroupView = {
+  group: 'audit',
+  groupType: 'share',
+  state: 'Stable',
+  kafkaState: 'Stable',
+  protocolType: 'share',
+  members: [{ memberId: 's-1', clientId: 'auditor', host: '/10.0.0.2', assignedPartitions: 1 }],
+  lagMessages: 12,
+  partitions: [{ topic: 'in', partition: 0, startOffset: 88, lagMessages: 12 }],
+};
+
 function snapshot(overrides: Partial<ClusterLagSnapshot> = {}): ClusterLagSnapshot {
   return {
     cluster: 'local',
@@ -43,6 +56,7 @@ function snapshot(overrides: Partial<ClusterLagSnapshot> = {}): ClusterLagSnapsh
     },
     observedAtMs: 1000,
     groups: [group],
+    shareGroups: [shareGroup],
     topics: [{ topic: 'in', partitions: [{ partition: 0, logStartOffset: 0, logEndOffset: 100 }] }],
     ...overrides,
   };
@@ -83,16 +97,18 @@ describe('agent HTTP API', () => {
     expect(await open.text()).toBe('om\n# EOF\n');
   });
 
-  it('lists clusters and groups', async () => {
+  it('lists clusters and groups with their group type, share groups apart', async () => {
     const clusters = await getJson('/api/v1/clusters');
     expect(clusters.body.clusters).toEqual([
-      expect.objectContaining({ cluster: 'local', groups: 1, topics: 1 }),
+      expect.objectContaining({ cluster: 'local', groups: 1, shareGroups: 1, topics: 1 }),
     ]);
     const groups = await getJson('/api/v1/clusters/local/groups');
     expect(groups.body.groups).toEqual([
       {
         group: 'orders',
-        state: 'Stable',
+        groupType: 'consumer',
+        state: 'CompletingRebalance',
+        kafkaState: 'Reconciling',
         status: 'WARN',
         thresholdStatus: 'OK',
         lagMessages: 7,
@@ -100,11 +116,29 @@ describe('agent HTTP API', () => {
         members: 1,
       },
     ]);
+    expect(groups.body.shareGroups).toEqual([
+      {
+        group: 'audit',
+        groupType: 'share',
+        state: 'Stable',
+        kafkaState: 'Stable',
+        lagMessages: 12,
+        members: 1,
+      },
+    ]);
+  });
+
+  it('returns a share group by name, without lag status fields', async () => {
+    const { status, body } = await getJson('/api/v1/clusters/local/groups/audit');
+    expect(status).toBe(200);
+    expect(body).toEqual({ cluster: 'local', observedAtMs: 1000, ...shareGroup });
+    expect(body).not.toHaveProperty('status');
   });
 
   it('returns a group with reasons, and infinite time to drain as "+Inf"', async () => {
     const { status, body } = await getJson('/api/v1/clusters/local/groups/orders');
     expect(status).toBe(200);
+    expect(body.groupType).toBe('consumer');
     expect(body.statusReasons).toEqual(group.statusReasons);
     expect((body.topics as { timeToDrainSeconds: unknown }[])[0]?.timeToDrainSeconds).toBe('+Inf');
   });

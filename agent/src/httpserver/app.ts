@@ -52,6 +52,7 @@ function clusterSummary(snapshot: ClusterLagSnapshot) {
     health: snapshot.health,
     observedAtMs: snapshot.observedAtMs,
     groups: snapshot.groups.length,
+    shareGroups: snapshot.shareGroups.length,
     topics: snapshot.topics.length,
   };
 }
@@ -102,11 +103,22 @@ export function createAgentApp(model: AgentReadModel): Express {
       health: snapshot.health,
       groups: snapshot.groups.map((group) => ({
         group: group.group,
+        groupType: group.groupType,
         state: group.state,
+        kafkaState: group.kafkaState,
         status: group.status,
         thresholdStatus: group.thresholdStatus,
         lagMessages: group.lagMessages,
         lagSeconds: group.lagSeconds,
+        members: group.members.length,
+      })),
+      // Apart: share groups have no committed offsets, hence no status or time lag.
+      shareGroups: snapshot.shareGroups.map((group) => ({
+        group: group.group,
+        groupType: group.groupType,
+        state: group.state,
+        kafkaState: group.kafkaState,
+        lagMessages: group.lagMessages,
         members: group.members.length,
       })),
     });
@@ -115,7 +127,11 @@ export function createAgentApp(model: AgentReadModel): Express {
   app.get('/api/v1/clusters/:cluster/groups/:group', (request, response) => {
     const snapshot = findCluster(request, response);
     if (!snapshot) return;
-    const group = snapshot.groups.find((candidate) => candidate.group === request.params.group);
+    // Group ids are unique across types, so one route serves both kinds of view.
+    const name = request.params.group;
+    const group =
+      snapshot.groups.find((candidate) => candidate.group === name) ??
+      snapshot.shareGroups.find((candidate) => candidate.group === name);
     if (!group) {
       notFound(
         response,

@@ -17,7 +17,9 @@ function snapshot() {
         {
           description: {
             group: 'billing',
+            groupType: 'consumer',
             state: 'Stable',
+            kafkaState: 'Stable',
             protocolType: 'consumer',
             members: [
               {
@@ -31,6 +33,29 @@ function snapshot() {
           commits: [
             { topic: 'in', partition: 0, offset: 7 },
             { topic: 'in', partition: 1, offset: null },
+          ],
+        },
+      ],
+      shareGroups: [
+        {
+          description: {
+            group: 'audit',
+            groupType: 'share',
+            state: 'Stable',
+            kafkaState: 'Stable',
+            protocolType: 'share',
+            members: [
+              {
+                memberId: 's-1',
+                clientId: 'auditor',
+                clientHost: '/10.0.0.8',
+                assignment: [{ topic: 'in', partitions: [0, 1] }],
+              },
+            ],
+          },
+          offsets: [
+            { topic: 'in', partition: 0, startOffset: 6, lag: 4 },
+            { topic: 'in', partition: 1, startOffset: null, lag: null },
           ],
         },
       ],
@@ -57,11 +82,11 @@ describe('renderLagMetrics', () => {
         'streamops_collector_last_success_timestamp_seconds{cluster="local"} 20',
         'streamops_collector_cycle_duration_seconds{cluster="local"} 0.003',
         'streamops_collector_cycles_total{cluster="local",result="success"} 1',
-        'streamops_collector_groups{cluster="local"} 1',
+        'streamops_collector_groups{cluster="local"} 2',
         'streamops_consumergroup_lag_messages{cluster="local",group="billing"} 3',
         'streamops_consumergroup_lag_seconds{cluster="local",group="billing"} 5',
         'streamops_consumergroup_status_code{cluster="local",group="billing"} 1',
-        'streamops_consumergroup_info{cluster="local",group="billing",state="Stable",protocol_type="consumer"} 1',
+        'streamops_consumergroup_info{cluster="local",group="billing",state="Stable",protocol_type="consumer",group_type="consumer",kafka_state="Stable"} 1',
         'streamops_consumergroup_member_info{cluster="local",group="billing",member_id="m-1",client_id="svc",host="/10.0.0.9"} 1',
         'streamops_consumergroup_topic_lag_messages{cluster="local",group="billing",topic="in"} 3',
         'streamops_consumergroup_partition_lag_messages{cluster="local",group="billing",topic="in",partition="0"} 3',
@@ -83,6 +108,27 @@ describe('renderLagMetrics', () => {
     expect(text).not.toContain('kafka_consumergroup');
   });
 
+  it('renders share groups with Kafka share lag and no consumer lag, time lag or status series', () => {
+    const text = renderLagMetrics([snapshot()], {
+      granularity: 'partition',
+      kafkaLagExporterCompatibility: true,
+    }).render('prometheus');
+    const samples = text.split('\n').filter((line) => line !== '' && !line.startsWith('#'));
+    const audit = samples.filter((line) => line.includes('group="audit"'));
+    expect(audit).toEqual([
+      'streamops_consumergroup_info{cluster="local",group="audit",state="Stable",protocol_type="share",group_type="share",kafka_state="Stable"} 1',
+      'streamops_consumergroup_members{cluster="local",group="audit"} 1',
+      'streamops_consumergroup_member_info{cluster="local",group="audit",member_id="s-1",client_id="auditor",host="/10.0.0.8"} 1',
+      'streamops_consumergroup_member_assigned_partitions{cluster="local",group="audit",member_id="s-1"} 2',
+      'streamops_sharegroup_lag_messages{cluster="local",group="audit"} 4',
+      'streamops_sharegroup_partition_lag_messages{cluster="local",group="audit",topic="in",partition="0"} 4',
+      'streamops_sharegroup_partition_start_offset{cluster="local",group="audit",topic="in",partition="0"} 6',
+    ]);
+    // group_type is on the info series only: lag and status series keep their identity across a protocol change.
+    for (const line of samples.filter((sample) => !sample.startsWith('streamops_consumergroup_info{')))
+      expect(line).not.toContain('group_type');
+  });
+
   it('leaves out per-partition series at topic granularity and adds compatibility series when asked', () => {
     const text = renderLagMetrics([snapshot()], {
       granularity: 'topic',
@@ -90,6 +136,8 @@ describe('renderLagMetrics', () => {
     }).render('prometheus');
     expect(text).not.toMatch(/^streamops_consumergroup_partition_lag_messages\{/m);
     expect(text).not.toMatch(/^streamops_topic_partition_log_end_offset\{/m);
+    expect(text).not.toMatch(/^streamops_sharegroup_partition_/m);
+    expect(text).toContain('streamops_sharegroup_lag_messages{cluster="local",group="audit"} 4');
     expect(text).toContain(
       'streamops_consumergroup_topic_lag_messages{cluster="local",group="billing",topic="in"} 3',
     );

@@ -1,7 +1,26 @@
 import { GROUP_STATUS_CODE, PARTITION_STATUS_CODE, THRESHOLD_STATUS_CODE } from '../evaluator/status-codes';
 import { agentLagMetrics as m, kafkaLagExporterCompatibilityMetrics as compat } from '../metrics/catalogue';
-import { type ClusterLagSnapshot } from '../protocol/lag-snapshot';
+import { type ClusterLagSnapshot, type GroupLagView, type ShareGroupView } from '../protocol/lag-snapshot';
 import { ExpositionBuilder } from './exposition';
+
+/**
+ * The series every group has, whatever its type: the info series (the only one with the
+ * group type, so lag and status series keep their identity when a group changes protocol)
+ * and its members.
+ */
+function addGroupIdentity(
+  out: ExpositionBuilder,
+  cluster: string,
+  group: GroupLagView | ShareGroupView,
+): void {
+  const g = group.group;
+  out.add(m.groupInfo, [cluster, g, group.state, group.protocolType, group.groupType, group.kafkaState], 1);
+  out.add(m.groupMembers, [cluster, g], group.members.length);
+  for (const member of group.members) {
+    out.add(m.memberInfo, [cluster, g, member.memberId, member.clientId, member.host], 1);
+    out.add(m.memberAssignedPartitions, [cluster, g, member.memberId], member.assignedPartitions);
+  }
+}
 
 /** What to render. */
 export interface LagRenderOptions {
@@ -37,7 +56,7 @@ export function renderLagMetrics(
     }
     out.add(m.collectorCycles, [cluster, 'success'], health.successfulCycles);
     out.add(m.collectorCycles, [cluster, 'error'], health.failedCycles);
-    out.add(m.collectorGroups, [cluster], snapshot.groups.length);
+    out.add(m.collectorGroups, [cluster], snapshot.groups.length + snapshot.shareGroups.length);
 
     for (const group of snapshot.groups) {
       const g = group.group;
@@ -45,12 +64,7 @@ export function renderLagMetrics(
       if (group.lagSeconds !== null) out.add(m.groupLagSeconds, [cluster, g], group.lagSeconds);
       out.add(m.groupStatus, [cluster, g], GROUP_STATUS_CODE[group.status]);
       out.add(m.groupThresholdStatus, [cluster, g], THRESHOLD_STATUS_CODE[group.thresholdStatus]);
-      out.add(m.groupInfo, [cluster, g, group.state, group.protocolType], 1);
-      out.add(m.groupMembers, [cluster, g], group.members.length);
-      for (const member of group.members) {
-        out.add(m.memberInfo, [cluster, g, member.memberId, member.clientId, member.host], 1);
-        out.add(m.memberAssignedPartitions, [cluster, g, member.memberId], member.assignedPartitions);
-      }
+      addGroupIdentity(out, cluster, group);
       for (const topic of group.topics) {
         const labels = [cluster, g, topic.topic];
         out.add(m.topicLagMessages, labels, topic.lagMessages);
@@ -77,6 +91,21 @@ export function renderLagMetrics(
             out.add(compat.partitionLagSeconds, labels, partition.lagSeconds);
         }
         if (group.lagSeconds !== null) out.add(compat.groupMaxLagSeconds, [cluster, g], group.lagSeconds);
+      }
+    }
+    for (const group of snapshot.shareGroups) {
+      const g = group.group;
+      addGroupIdentity(out, cluster, group);
+      if (group.lagMessages !== null) out.add(m.shareGroupLagMessages, [cluster, g], group.lagMessages);
+      if (!perPartition) continue;
+      for (const partition of group.partitions) {
+        const labels = [cluster, g, partition.topic, String(partition.partition)];
+        if (partition.lagMessages !== null) {
+          out.add(m.shareGroupPartitionLagMessages, labels, partition.lagMessages);
+        }
+        if (partition.startOffset !== null) {
+          out.add(m.shareGroupPartitionStartOffset, labels, partition.startOffset);
+        }
       }
     }
     if (perPartition) {

@@ -1,10 +1,24 @@
 /** Kafka facts the collector reads in one cycle; shared by collection, storage and evaluation. */
 
-/** A consumer group as listed by the brokers. */
+/**
+ * Which group protocol a group uses, from ListGroups v5 (Kafka 3.7+): `classic` (JoinGroup
+ * and SyncGroup), `consumer` (KIP-848), `share` (KIP-932 share groups) or `streams`
+ * (KIP-1071). Brokers without ListGroups v5 have classic groups only. `unknown` is a type
+ * newer than this agent.
+ */
+export type GroupType = 'classic' | 'consumer' | 'share' | 'streams' | 'unknown';
+
+/** A group as listed by the brokers. */
 export interface GroupListing {
   readonly group: string;
-  /** `consumer` for kafkajs/Java consumer groups; Connect and others use their own types. */
+  /**
+   * `consumer` for consumer groups of either protocol, `share` and `streams` for those
+   * types; Connect and other classic protocols use their own names.
+   */
   readonly protocolType: string;
+  readonly groupType: GroupType;
+  /** Kafka's state from ListGroups v4+, in the vocabulary of the group's type; null when not listed. */
+  readonly state: string | null;
 }
 
 /** Partitions of one topic assigned to a member. */
@@ -13,20 +27,42 @@ export interface TopicAssignment {
   readonly partitions: readonly number[];
 }
 
-/** One member of a group, from DescribeGroups. */
+/** One member of a group, from DescribeGroups, ConsumerGroupDescribe or ShareGroupDescribe. */
 export interface GroupMember {
   readonly memberId: string;
   readonly clientId: string;
   readonly clientHost: string;
+  /** What the member owns now (for consumer groups the current, not the target, assignment). */
   readonly assignment: readonly TopicAssignment[];
 }
 
-/** A described group. `state` is Kafka's: Stable, Empty, PreparingRebalance, CompletingRebalance, Dead. */
+/** A described group. */
 export interface GroupDescription {
   readonly group: string;
+  readonly groupType: GroupType;
+  /**
+   * The state in the classic vocabulary every type shares here: Stable, Empty,
+   * PreparingRebalance, CompletingRebalance or Dead (see {@link GroupDescription.kafkaState}
+   * and `classicGroupState`).
+   */
   readonly state: string;
+  /** The state exactly as Kafka reported it for the group's type (e.g. Assigning, Reconciling, NotReady). */
+  readonly kafkaState: string;
   readonly protocolType: string;
   readonly members: readonly GroupMember[];
+}
+
+/**
+ * A share group's progress on one partition, from DescribeShareGroupOffsets. Share groups
+ * commit no consumer offsets: records are acknowledged one by one.
+ */
+export interface SharePartitionOffset {
+  readonly topic: string;
+  readonly partition: number;
+  /** The share-partition start offset: records below it are all acknowledged; null before the group has state there. */
+  readonly startOffset: number | null;
+  /** Kafka's share lag (KIP-1226, DescribeShareGroupOffsets v1); null when the broker does not compute it. */
+  readonly lag: number | null;
 }
 
 /** A group's committed offset on one partition; null when it has none. */

@@ -1,6 +1,7 @@
 /** The evaluated lag view of a cluster: what the JSON API returns and the metrics render. */
 
 import { type GroupStatus, type PartitionStatus, type ThresholdStatus } from '../evaluator/status-codes';
+import { type GroupType } from './cluster-state';
 
 /** Why a status was given: the rule, the partitions it fired on, and a sentence for people. */
 export interface StatusReason {
@@ -51,10 +52,17 @@ export interface MemberView {
   readonly assignedPartitions: number;
 }
 
-/** The evaluated state of one consumer group. */
+/**
+ * The evaluated state of one group whose lag is measured from committed offsets: classic
+ * and consumer-protocol groups alike, and streams groups.
+ */
 export interface GroupLagView {
   readonly group: string;
+  readonly groupType: GroupType;
+  /** Stable, Empty, PreparingRebalance, CompletingRebalance (the classic names, for every type). */
   readonly state: string;
+  /** The state as Kafka reported it for the group's type (for consumer groups Assigning or Reconciling too). */
+  readonly kafkaState: string;
   readonly protocolType: string;
   readonly members: readonly MemberView[];
   readonly lagMessages: number;
@@ -67,6 +75,34 @@ export interface GroupLagView {
   readonly thresholds: { readonly warnSeconds: number; readonly errSeconds: number };
   readonly topics: readonly TopicLagView[];
   readonly partitions: readonly PartitionLagView[];
+}
+
+/** A share group's progress on one partition, as Kafka computes it. */
+export interface SharePartitionView {
+  readonly topic: string;
+  readonly partition: number;
+  /** Share-partition start offset: every record below it is acknowledged; null before the group has state. */
+  readonly startOffset: number | null;
+  /** Kafka's share lag (KIP-1226): records of the partition not yet acknowledged; null when unknown. */
+  readonly lagMessages: number | null;
+}
+
+/**
+ * A share group (KIP-932). Its members share partitions and acknowledge records one by
+ * one, so there are no committed offsets, no commit window and no Burrow status: the view
+ * carries Kafka's own share-partition start offsets and share lag instead.
+ */
+export interface ShareGroupView {
+  readonly group: string;
+  readonly groupType: 'share';
+  /** Empty, Stable or Dead. */
+  readonly state: string;
+  readonly kafkaState: string;
+  readonly protocolType: string;
+  readonly members: readonly MemberView[];
+  /** Sum of the known share lags; null when Kafka reported none. */
+  readonly lagMessages: number | null;
+  readonly partitions: readonly SharePartitionView[];
 }
 
 /** Collector health of one cluster. */
@@ -86,7 +122,9 @@ export interface ClusterLagSnapshot {
   readonly health: CollectorHealth;
   /** Unix ms the groups were observed; null before the first successful cycle. */
   readonly observedAtMs: number | null;
+  /** Groups with committed offsets: classic, consumer and streams groups. */
   readonly groups: readonly GroupLagView[];
+  readonly shareGroups: readonly ShareGroupView[];
   readonly topics: readonly {
     readonly topic: string;
     readonly partitions: readonly { partition: number; logStartOffset: number; logEndOffset: number }[];

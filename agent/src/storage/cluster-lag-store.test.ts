@@ -1,5 +1,10 @@
-import { recordKey, type ClusterObservation, type ObservedGroup } from '../collector/collect-cycle';
-import { type GroupMember } from '../protocol/cluster-state';
+import {
+  recordKey,
+  type ClusterObservation,
+  type ObservedGroup,
+  type ObservedShareGroup,
+} from '../collector/collect-cycle';
+import { type GroupMember, type GroupType } from '../protocol/cluster-state';
 import { ClusterLagStore } from './cluster-lag-store';
 
 const member: GroupMember = {
@@ -23,14 +28,11 @@ function group(
   name: string,
   commits: [number, number | null][],
   members: GroupMember[] = [member],
+  groupType: GroupType = 'classic',
 ): ObservedGroup {
+  const state = members.length > 0 ? 'Stable' : 'Empty';
   return {
-    description: {
-      group: name,
-      state: members.length > 0 ? 'Stable' : 'Empty',
-      protocolType: 'consumer',
-      members,
-    },
+    description: { group: name, groupType, state, kafkaState: state, protocolType: 'consumer', members },
     commits: commits.map(([partition, offset]) => ({ topic: 'orders', partition, offset })),
   };
 }
@@ -43,10 +45,12 @@ function observation(
     [1, 50],
   ],
   timestamps: [number, number, number][] = [],
+  shareGroups: ObservedShareGroup[] = [],
 ): ClusterObservation {
   return {
     observedAtMs: atMs,
     groups,
+    shareGroups,
     watermarks: ends.map(([partition, end]) => ({
       topic: 'orders',
       partition,
@@ -165,6 +169,60 @@ describe('ClusterLagStore', () => {
       ['slow-etl', 'OK', 100],
       ['fast', 'WARN', 10],
     ]);
+  });
+
+  it("keeps a group's commit window and series when it moves from the classic to the consumer protocol", () => {
+    const lagStore = store();
+    lagStore.apply(observation(0, [group('moving', [[0, 10]])]), 1);
+    lagStore.apply(observation(1000, [group('moving', [[0, 20]], [])]), 1);
+    const snapshot = lagStore.apply(observation(2000, [group('moving', [[0, 30]], [member], 'consumer')]), 1);
+    const moving = snapshot.groups[0];
+    expect([moving?.groupType, moving?.state, moving?.lagMessages]).toEqual(['consumer', 'Stable', 70]);
+    // Three commits in a window of three: the window survived the move, so the rule is not "window-incomplete".
+    expect(moving?.partitions[0]?.status).toBe('OK');
+    expect(moving?.statusReasons).toEqual([]);
+    expect(moving?.status).toBe('OK');
+  });
+
+  it('reports share groups apart, with Kafka share lag and no committed-offset lag', () => {
+    const audit: ObservedShareGroup = {
+      description: {
+        group: 'audit',
+        groupType: 'share',
+        state: 'Stable',
+        kafkaState: 'Stable',
+        protocolType: 'share',
+        members: [member],
+      },
+      offsets: [
+        { topic: 'orders', partition: 1, startOffset: null, lag: null },
+        { topic: 'orders', partition: 0, startOffset: 60, lag: 40 },
+      ],
+    };
+    const snapshot = store().apply(observation(1000, [], undefined, [], [audit]), 1);
+    expect(snapshot.groups).toEqual([]);
+    expect(snapshot.shareGroups).toEqual([
+      {
+        group: 'audit',
+        groupType: 'share',
+        state: 'Stable',
+        kafkaState: 'Stable',
+        protocolType: 'share',
+        members: [
+          { memberId: 'consumer-1-abc', clientId: 'consumer-1', host: '/127.0.0.1', assignedPartitions: 2 },
+        ],
+        lagMessages: 40,
+        partitions: [
+          { topic: 'orders', partition: 0, startOffset: 60, lagMessages: 40 },
+          { topic: 'orders', partition: 1, startOffset: null, lagMessages: null },
+        ],
+      },
+    ]);
+    const unknown = store().apply(
+      observation(1000, [], undefined, [], [{ ...audit, offsets: [audit.offsets[0]!] }]),
+      1,
+    );
+    expect(unknown.shareGroups[0]?.lagMessages).toBeNull();
   });
 
   it('keeps the last good groups and marks the collector down on failure', () => {

@@ -1,4 +1,9 @@
-import { recordKey, type ClusterObservation, type ObservedGroup } from '../collector/collect-cycle';
+import {
+  recordKey,
+  type ClusterObservation,
+  type ObservedGroup,
+  type ObservedShareGroup,
+} from '../collector/collect-cycle';
 import { CommitWindow } from '../evaluator/commit-window';
 import { evaluateGroupStatus, type EvaluatedPartition } from '../evaluator/group-status';
 import { evaluatePartitionStatus } from '../evaluator/partition-status';
@@ -18,13 +23,14 @@ import {
 import { OffsetHistory } from '../lag/offset-history';
 import { partitionLag } from '../lag/partition-lag';
 import { timeLag } from '../lag/time-lag';
-import { partitionKey, type PartitionWatermarks } from '../protocol/cluster-state';
+import { partitionKey, type GroupDescription, type PartitionWatermarks } from '../protocol/cluster-state';
 import {
   type ClusterLagSnapshot,
   type CollectorHealth,
   type GroupLagView,
   type MemberView,
   type PartitionLagView,
+  type ShareGroupView,
   type TopicLagView,
 } from '../protocol/lag-snapshot';
 
@@ -66,6 +72,53 @@ function groupPartitionKey(group: string, topic: string, partition: number): str
   return `${group}\u0000${partitionKey(topic, partition)}`;
 }
 
+/** Members with their partition counts, and the owner of each assigned partition. */
+function memberViews(description: GroupDescription): { members: MemberView[]; owners: Map<string, string> } {
+  const owners = new Map<string, string>();
+  const members = description.members.map((member): MemberView => {
+    let assignedPartitions = 0;
+    for (const { topic, partitions } of member.assignment) {
+      for (const partition of partitions) owners.set(partitionKey(topic, partition), member.memberId);
+      assignedPartitions += partitions.length;
+    }
+    return {
+      memberId: member.memberId,
+      clientId: member.clientId,
+      host: member.clientHost,
+      assignedPartitions,
+    };
+  });
+  return { members, owners };
+}
+
+/**
+ * A share group as Kafka reports it: no commit window or status is kept, because share
+ * groups have no committed offsets to evaluate; lag is Kafka's share lag, as is.
+ */
+function shareGroupView({ description, offsets }: ObservedShareGroup): ShareGroupView {
+  const partitions = [...offsets]
+    .sort((a, b) => (a.topic === b.topic ? a.partition - b.partition : a.topic < b.topic ? -1 : 1))
+    .map((offset) => ({
+      topic: offset.topic,
+      partition: offset.partition,
+      startOffset: offset.startOffset,
+      lagMessages: offset.lag,
+    }));
+  const known = partitions.flatMap((partition) =>
+    partition.lagMessages === null ? [] : [partition.lagMessages],
+  );
+  return {
+    group: description.group,
+    groupType: 'share',
+    state: description.state,
+    kafkaState: description.kafkaState,
+    protocolType: description.protocolType,
+    members: memberViews(description).members,
+    lagMessages: known.length === 0 ? null : known.reduce((sum, lag) => sum + lag, 0),
+    partitions,
+  };
+}
+
 function maxOrNull(values: readonly (number | null)[]): number | null {
   let max: number | null = null;
   for (const value of values) if (value !== null && (max === null || value > max)) max = value;
@@ -92,6 +145,7 @@ export class ClusterLagStore {
       health: emptyHealth,
       observedAtMs: null,
       groups: [],
+      shareGroups: [],
       topics: [],
     };
   }
@@ -172,6 +226,7 @@ export class ClusterLagStore {
       health: this.health,
       observedAtMs: nowMs,
       groups,
+      shareGroups: observation.shareGroups.map(shareGroupView),
       topics: [...topics].map(([topic, partitions]) => ({
         topic,
         partitions: partitions.sort((a, b) => a.partition - b.partition),
@@ -190,20 +245,7 @@ export class ClusterLagStore {
   ): GroupLagView {
     const group = description.group;
     const hasMembers = description.members.length > 0;
-    const owners = new Map<string, string>();
-    const members: MemberView[] = description.members.map((member) => {
-      let assignedPartitions = 0;
-      for (const { topic, partitions } of member.assignment) {
-        for (const partition of partitions) owners.set(partitionKey(topic, partition), member.memberId);
-        assignedPartitions += partitions.length;
-      }
-      return {
-        memberId: member.memberId,
-        clientId: member.clientId,
-        host: member.clientHost,
-        assignedPartitions,
-      };
-    });
+    const { members, owners } = memberViews(description);
 
     const partitions: PartitionLagView[] = [];
     const evaluated: EvaluatedPartition[] = [];
@@ -343,7 +385,9 @@ export class ClusterLagStore {
     );
     return {
       group,
+      groupType: description.groupType,
       state: description.state,
+      kafkaState: description.kafkaState,
       protocolType: description.protocolType,
       members,
       lagMessages: partitions.reduce((sum, partition) => sum + (partition.lagMessages ?? 0), 0),
