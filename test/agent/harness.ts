@@ -48,6 +48,13 @@ export async function startTestAgent(
   return startAgent(config, { nowMs: clock.now });
 }
 
+/**
+ * Producer settings for tests that count records exactly: idempotent, so that a produce which timed out on a
+ * loaded machine but was written anyway is not written twice by the retry (real Kafka does this; the mock never
+ * timed out).
+ */
+export const exactProducer = { idempotent: true, maxInFlightRequests: 1 } as const;
+
 /** Produces `count` messages to one partition, stamped with the given CreateTime. */
 export async function produce(
   producer: Producer,

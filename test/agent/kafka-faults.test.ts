@@ -6,7 +6,16 @@ import { type Kafka, type Producer } from 'kafkajs';
 import { type GroupLagView, type RunningAgent } from '@streamops/agent';
 import { startTestBroker, uniqueTestName, type TestBroker } from '@streamops/test-broker';
 import { pollUntil } from '../support/poll';
-import { apiGroup, commitAs, ManualClock, produce, scrape, startTestAgent, testKafka } from './harness';
+import {
+  apiGroup,
+  commitAs,
+  exactProducer,
+  ManualClock,
+  produce,
+  scrape,
+  startTestAgent,
+  testKafka,
+} from './harness';
 
 let broker: TestBroker;
 let kafka: Kafka;
@@ -72,7 +81,7 @@ beforeAll(async () => {
     topics: [{ name: topic, partitions: 3, replicationFactor: 3 }],
   });
   kafka = testKafka(broker.bootstrap);
-  producer = kafka.producer();
+  producer = kafka.producer(exactProducer);
   await producer.connect();
   await produce(producer, topic, 0, 30, clock.nowMs);
   await produce(producer, topic, 1, 12, clock.nowMs);

@@ -11,7 +11,15 @@ import {
   type TestBroker,
 } from '@streamops/test-broker';
 import { pollUntil } from '../support/poll';
-import { apiGroup, ManualClock, scrape, startTestAgent, testKafka, type ApiGroup } from './harness';
+import {
+  apiGroup,
+  type ApiGroup,
+  exactProducer,
+  ManualClock,
+  scrape,
+  startTestAgent,
+  testKafka,
+} from './harness';
 
 /** What the JSON API adds for group types (the harness's ApiGroup predates them). */
 type TypedGroup = Omit<ApiGroup, 'members'> & {
@@ -48,7 +56,7 @@ const tools: JavaProcess[] = [];
 beforeAll(async () => {
   broker = await startTestBroker({ brokers: 1 });
   kafka = testKafka(broker.bootstrap);
-  producer = kafka.producer();
+  producer = kafka.producer(exactProducer);
   await producer.connect();
   agent = await startTestAgent(broker.bootstrap, clock);
 }, 120_000);

@@ -2,7 +2,16 @@ import { type Kafka, type Producer } from 'kafkajs';
 import { type RunningAgent } from '@streamops/agent';
 import { startTestBroker, uniqueTestName, type TestBroker } from '@streamops/test-broker';
 import { runLagCommand } from '../../agent/src/cli/lag-command';
-import { apiGroup, commitAs, ManualClock, produce, scrape, startTestAgent, testKafka } from './harness';
+import {
+  apiGroup,
+  commitAs,
+  exactProducer,
+  ManualClock,
+  produce,
+  scrape,
+  startTestAgent,
+  testKafka,
+} from './harness';
 
 // One broker and one agent for the file; each test uses its own topic and group names.
 let broker: TestBroker;
@@ -14,7 +23,7 @@ const clock = new ManualClock(Date.now());
 beforeAll(async () => {
   broker = await startTestBroker();
   kafka = testKafka(broker.bootstrap);
-  producer = kafka.producer();
+  producer = kafka.producer(exactProducer);
   await producer.connect();
   agent = await startTestAgent(broker.bootstrap, clock);
 });

@@ -4,14 +4,15 @@ import { startTestBroker, uniqueTestName, type TestBroker } from '@streamops/tes
 import { pollUntil } from '../support/poll';
 import {
   apiGroup,
+  type ApiGroup,
   commitAs,
+  exactProducer,
   ManualClock,
   produce,
   scrape,
   startManualCommitConsumer,
   startTestAgent,
   testKafka,
-  type ApiGroup,
 } from './harness';
 
 let broker: TestBroker;
@@ -26,7 +27,7 @@ const group = uniqueTestName('status-group');
 beforeAll(async () => {
   broker = await startTestBroker({ topics: [{ name: topic, partitions: 1 }] });
   kafka = testKafka(broker.bootstrap);
-  producer = kafka.producer();
+  producer = kafka.producer(exactProducer);
   await producer.connect();
   agent = await startTestAgent(broker.bootstrap, clock, { groups: [`^${group}$`], windowSize: 3 });
 });

@@ -4,7 +4,7 @@ import { parseAgentConfig, startAgent, type RunningAgent } from '@streamops/agen
 import { startTestBroker, uniqueTestName, type TestBroker } from '@streamops/test-broker';
 import { pollUntil } from '../support/poll';
 import { freeLoopbackPort } from '../support/ports';
-import { commitAs, produce, scrape, testKafka } from './harness';
+import { commitAs, exactProducer, produce, scrape, testKafka } from './harness';
 
 const repositoryRoot = join(__dirname, '..', '..');
 const tsx = join(repositoryRoot, 'node_modules', '.bin', 'tsx');
@@ -71,7 +71,9 @@ describe('the agent process and several clusters', () => {
     const kafka = testKafka(broker.bootstrap);
     const topic = uniqueTestName('multi');
     const group = uniqueTestName('multi-group');
-    const producer = kafka.producer();
+    // Created first: real Kafka auto-creates a topic only after a few LEADER_NOT_AVAILABLE answers.
+    await broker.control.createTopic(topic, 1);
+    const producer = kafka.producer(exactProducer);
     await producer.connect();
     await produce(producer, topic, 0, 9, Date.now());
     await producer.disconnect();

@@ -27,7 +27,8 @@ export function kafkaClient(bootstrap: string[], extra: Partial<KafkaConfig> = {
 export async function eventually<T>(
   description: string,
   probe: () => Promise<T | undefined | false> | T | undefined | false,
-  timeoutMs = 10_000,
+  // A first group join on real Kafka, on 2 busy cores, can take several seconds.
+  timeoutMs = 30_000,
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
