@@ -73,6 +73,10 @@ new Lifecycle().run(async (lifecycle) => {
     onError: (error) => console.error(`send failed: ${error.message}`),
   });
   await new Promise((resolve) => setTimeout(resolve, durationSeconds * 1000));
+  // The model of the steady load, taken before the drain: a window that spans the end of the load (or only the
+  // idle time after it) measures the transition, not the pipeline.
+  await agent.collectNow();
+  const model = agent.pipelines().find((candidate) => candidate.pipeline === name);
   await load.stop();
   console.log(`produced ${load.produced()} orders (${load.failed()} failed sends); draining...`);
   await waitForGroupToCatchUp(cluster, name, defaultTopics.orders, 60_000);
@@ -89,14 +93,12 @@ new Lifecycle().run(async (lifecycle) => {
   const enriched = (await outcome('enrich', 'success')) + (await outcome('enrich', 'retried'));
   const retried = await outcome('enrich', 'retried');
   const unknownCustomers = await outcome('enrich', 'dead_lettered');
-  await agent.collectNow();
-  const model = agent.pipelines().find((candidate) => candidate.pipeline === name);
   const format = (value: number | null | undefined, digits = 2) =>
     value === null || value === undefined ? '-' : value.toFixed(digits);
   console.log(`outcomes:
   validate: ${validated} valid, ${invalid} malformed → ${defaultTopics.deadLetters}
   enrich:   ${enriched} enriched (${retried} after a retry), ${unknownCustomers} unknown customers → ${defaultTopics.deadLetters}
-model (agent, last ${model?.windowSeconds ?? '-'} s):
+model (agent, the last ${model?.windowSeconds ?? '-'} s of the load):
   D ${format(model?.arrivalRate, 1)}/s × P ${format(model?.processingYield)} × C ${format(model?.deliveryYield)} = R ${format(model?.effectiveThroughput, 1)}/s
   dead-letter ratio ${format(model?.deadLetterRatio, 3)}, bottleneck ${model?.bottleneck ?? '-'}, lost ${model?.lostTotal ?? '-'}, duplicated ${model?.duplicatedTotal ?? '-'}`);
 
