@@ -12,7 +12,7 @@ interface PipelineBody {
 describe('the demo (./scripts/demo.sh without its set-up)', () => {
   it('serves lag and the pipeline model, shows the status line, and leaves no process behind', async () => {
     const demo = startExample('demo', [
-      ...['--duration', '40', '--period', '12', '--rate', '50', '--port', '0', '--prometheus-port', '0'],
+      ...['--duration', '60', '--period', '12', '--rate', '50', '--port', '0', '--prometheus-port', '0'],
     ]);
     try {
       const urls = await pollUntil(
@@ -38,7 +38,7 @@ describe('the demo (./scripts/demo.sh without its set-up)', () => {
             ? body
             : undefined;
         },
-        { timeoutMs: 20_000, intervalMs: 250 },
+        { timeoutMs: 40_000, intervalMs: 250 },
       );
       expect(group.partitions).toHaveLength(6);
       const pipeline = await pollUntil(
@@ -58,7 +58,7 @@ describe('the demo (./scripts/demo.sh without its set-up)', () => {
       );
       expect(pipeline.bottleneck).not.toBeNull();
 
-      expect(await demo.exitCode(60_000)).toBe(0);
+      expect(await demo.exitCode(90_000)).toBe(0);
       const output = demo.output();
       expect(output).toMatch(/produced \d+ {2}lag \d+ msgs/);
       expect(output).toMatch(/D \d+\/s R \d+\/s bottleneck \w+/);
@@ -69,5 +69,5 @@ describe('the demo (./scripts/demo.sh without its set-up)', () => {
     } finally {
       await demo.stop();
     }
-  }, 200_000);
+  }, 280_000);
 });
