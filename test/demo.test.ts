@@ -21,7 +21,7 @@ describe('the demo (./scripts/demo.sh without its set-up)', () => {
           const group = /one group:\s+(\S+)/.exec(demo.output())?.[1];
           const pipeline = /one pipeline:\s+(\S+)/.exec(demo.output())?.[1];
           return group && pipeline && demo.output().includes('Ctrl-C') ? { group, pipeline } : undefined;
-          // Starting a 3-node Kafka takes about 10 s of this on 2 idle cores, far more on busy ones.
+          // Starting Kafka (one node, about 3.5 s) and the agent, Prometheus and two instances takes longer on busy cores.
         },
         { timeoutMs: 90_000 },
       );
