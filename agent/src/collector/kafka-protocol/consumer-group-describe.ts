@@ -5,7 +5,8 @@
  */
 import { assertCodecVersion, type KafkaApi } from './api';
 import { readAssignment, type TopicPartitions } from './topic-partitions';
-import { WireReader, WireWriter } from './wire';
+import { encodeGroupDescribeRequest, type GroupDescribeRequest } from './group-describe-request';
+import { WireReader } from './wire';
 
 export const consumerGroupDescribeApi: KafkaApi = {
   key: 69,
@@ -14,10 +15,7 @@ export const consumerGroupDescribeApi: KafkaApi = {
   maxVersion: 1,
 };
 
-export interface ConsumerGroupDescribeRequest {
-  readonly groupIds: readonly string[];
-  readonly includeAuthorizedOperations: boolean;
-}
+export type ConsumerGroupDescribeRequest = GroupDescribeRequest;
 
 /** Which protocol a member speaks; `unknown` before v1 and when the broker sends -1. */
 export type ConsumerGroupMemberType = 'classic' | 'consumer' | 'unknown';
@@ -61,12 +59,7 @@ export function encodeConsumerGroupDescribeRequest(
   request: ConsumerGroupDescribeRequest,
   version: number,
 ): Buffer {
-  assertCodecVersion(consumerGroupDescribeApi, version, 'request');
-  return new WireWriter()
-    .compactArray(request.groupIds, (writer, groupId) => writer.compactString(groupId))
-    .bool(request.includeAuthorizedOperations)
-    .emptyTaggedFields()
-    .bytes();
+  return encodeGroupDescribeRequest(consumerGroupDescribeApi, request, version);
 }
 
 function memberType(code: number): ConsumerGroupMemberType {

@@ -4,7 +4,8 @@
  */
 import { assertCodecVersion, type KafkaApi } from './api';
 import { readAssignment, type TopicPartitions } from './topic-partitions';
-import { WireReader, WireWriter } from './wire';
+import { encodeGroupDescribeRequest, type GroupDescribeRequest } from './group-describe-request';
+import { WireReader } from './wire';
 
 export const shareGroupDescribeApi: KafkaApi = {
   key: 77,
@@ -13,10 +14,7 @@ export const shareGroupDescribeApi: KafkaApi = {
   maxVersion: 1,
 };
 
-export interface ShareGroupDescribeRequest {
-  readonly groupIds: readonly string[];
-  readonly includeAuthorizedOperations: boolean;
-}
+export type ShareGroupDescribeRequest = GroupDescribeRequest;
 
 export interface ShareGroupMemberDescription {
   readonly memberId: string;
@@ -48,12 +46,7 @@ export interface ShareGroupDescribeResponse {
 
 /** The request body (without the request header's tagged fields). */
 export function encodeShareGroupDescribeRequest(request: ShareGroupDescribeRequest, version: number): Buffer {
-  assertCodecVersion(shareGroupDescribeApi, version, 'request');
-  return new WireWriter()
-    .compactArray(request.groupIds, (writer, groupId) => writer.compactString(groupId))
-    .bool(request.includeAuthorizedOperations)
-    .emptyTaggedFields()
-    .bytes();
+  return encodeGroupDescribeRequest(shareGroupDescribeApi, request, version);
 }
 
 function readMember(reader: WireReader): ShareGroupMemberDescription {

@@ -5,7 +5,8 @@
  * description and the assignor name, which the agent does not need.
  */
 import { assertCodecVersion, type KafkaApi } from './api';
-import { WireReader, WireWriter } from './wire';
+import { encodeGroupDescribeRequest, type GroupDescribeRequest } from './group-describe-request';
+import { WireReader } from './wire';
 
 export const streamsGroupDescribeApi: KafkaApi = {
   key: 89,
@@ -14,10 +15,7 @@ export const streamsGroupDescribeApi: KafkaApi = {
   maxVersion: 0,
 };
 
-export interface StreamsGroupDescribeRequest {
-  readonly groupIds: readonly string[];
-  readonly includeAuthorizedOperations: boolean;
-}
+export type StreamsGroupDescribeRequest = GroupDescribeRequest;
 
 /** A subtopology and the topics it reads: user source topics and internal repartition topics. */
 export interface StreamsSubtopology {
@@ -80,12 +78,7 @@ export function encodeStreamsGroupDescribeRequest(
   request: StreamsGroupDescribeRequest,
   version: number,
 ): Buffer {
-  assertCodecVersion(streamsGroupDescribeApi, version, 'request');
-  return new WireWriter()
-    .compactArray(request.groupIds, (writer, groupId) => writer.compactString(groupId))
-    .bool(request.includeAuthorizedOperations)
-    .emptyTaggedFields()
-    .bytes();
+  return encodeGroupDescribeRequest(streamsGroupDescribeApi, request, version);
 }
 
 function readStrings(reader: WireReader, field: string): string[] {
