@@ -5,6 +5,8 @@ import { KafkajsClusterSource, kafkajsConfig } from '../collector/kafkajs-source
 import { compileNameFilter } from '../collector/name-filter';
 import { ConfigError, loadAgentConfig } from '../config/load';
 import { type ClusterConfig } from '../config/schema';
+import { connectionFacts, explainingSource, type DeniedGroupsProbe } from '../collector/explaining-source';
+import { defaultGroupProbe } from '../collector/group-access-probe';
 import { ClusterLagStore } from '../storage/cluster-lag-store';
 import { renderLagTable } from './lag-table';
 
@@ -21,6 +23,10 @@ export type Print = (text: string) => void;
 /**
  * `streamops lag`: one collection cycle and a table, like `kafka-consumer-groups --describe`
  * with time lag and status. Returns the exit code.
+ *
+ * @throws {ConfigError} for bad flags or configuration (exit status 2).
+ * @throws {ClusterCollectionError} when the cluster cannot be read: its message is one line
+ *   naming the cluster, the cause and the fix, with no secret in it (exit status 1).
  */
 export async function runLagCommand(
   argv: readonly string[],
@@ -28,6 +34,8 @@ export async function runLagCommand(
   print: Print,
   createSource: (cluster: ClusterConfig, timeoutMs: number) => ClusterSource = (cluster, timeoutMs) =>
     new KafkajsClusterSource(kafkajsConfig(cluster, timeoutMs)),
+  createGroupProbe: (cluster: ClusterConfig, timeoutMs: number) => DeniedGroupsProbe = (cluster, timeoutMs) =>
+    defaultGroupProbe(cluster, timeoutMs, 1),
 ): Promise<number> {
   let values;
   try {
@@ -64,7 +72,12 @@ export async function runLagCommand(
   if (!cluster) throw new ConfigError(`unknown cluster ${JSON.stringify(values.cluster)}`);
 
   const wantedGroups = values.group ?? [];
-  const source = createSource(cluster, config.collection.requestTimeoutMs);
+  const { facts, secrets } = connectionFacts(cluster);
+  const source = explainingSource(createSource(cluster, config.collection.requestTimeoutMs), {
+    facts,
+    secrets,
+    probeDeniedGroups: createGroupProbe(cluster, config.collection.requestTimeoutMs),
+  });
   try {
     const includeGroup = compileNameFilter(cluster.groups);
     const observation = await collectCycle(
@@ -90,7 +103,10 @@ export async function runLagCommand(
     if (values.json) print(JSON.stringify(snapshot.groups, null, 2));
     else print(renderLagTable(snapshot.groups));
     if (missing.length > 0) {
-      print(`group(s) not found: ${missing.join(', ')}`);
+      // Kafka lists only the groups the client may DESCRIBE (all of them with DESCRIBE on the cluster).
+      print(
+        `group(s) not found: ${missing.join(', ')} (a group the client may not describe is not listed either)`,
+      );
       return 1;
     }
     return 0;

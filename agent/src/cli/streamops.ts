@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { ConfigError } from '../config/load';
+import { ClusterCollectionError } from '../collector/explaining-source';
 import { runCapacityCommand } from './capacity-command';
 import { runLagCommand } from './lag-command';
 
@@ -33,7 +34,16 @@ async function main(argv: readonly string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: unknown) => {
-    console.error(error instanceof ConfigError ? error.message : error);
-    process.exit(error instanceof ConfigError ? 2 : 1);
+    if (error instanceof ConfigError) {
+      console.error(error.message);
+      process.exit(2);
+    }
+    // A cluster that cannot be read is an answer, not a crash: its explained line, no stack trace.
+    if (error instanceof ClusterCollectionError) {
+      console.error(`streamops: ${error.message}`);
+      process.exit(1);
+    }
+    console.error(error);
+    process.exit(1);
   },
 );

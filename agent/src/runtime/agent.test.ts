@@ -13,6 +13,8 @@ const emptyCluster: ClusterSource = {
 };
 
 let agent: RunningAgent | undefined;
+/** Lines the agent logged in the current test. */
+const logged: string[] = [];
 
 afterEach(async () => {
   jest.restoreAllMocks();
@@ -27,12 +29,16 @@ async function startWithEmptyCluster(): Promise<RunningAgent> {
       collection: { intervalSeconds: 3600 },
       server: { host: '127.0.0.1', port: 0 },
     }),
-    { createSource: () => emptyCluster },
+    { createSource: () => emptyCluster, log: (line) => logged.push(line) },
   );
   return agent;
 }
 
 describe('the agent runtime', () => {
+  beforeEach(() => {
+    logged.length = 0;
+  });
+
   it('marks the collector down with the reason when a cycle cannot be evaluated', async () => {
     const running = await startWithEmptyCluster();
     await running.collectNow();
@@ -48,5 +54,38 @@ describe('the agent runtime', () => {
       'evaluating the cycle failed: record timestamp must be a finite number ≥ 0',
     );
     expect(health?.failedCycles).toBe(1);
+    expect(logged).toEqual([
+      'streamops-agent: collection failed: cluster "local": evaluating the cycle failed: record timestamp must be a finite number ≥ 0',
+    ]);
+  });
+
+  it('logs a failed cycle once per distinct error, with the cluster named, and logs the recovery', async () => {
+    const lines: string[] = [];
+    let failure: Error | null = new Error('connect ECONNREFUSED 127.0.0.1:9092');
+    const flaky: ClusterSource = {
+      ...emptyCluster,
+      listGroups: () => (failure ? Promise.reject(failure) : Promise.resolve([])),
+    };
+    agent = await startAgent(
+      parseAgentConfig({
+        clusters: [{ name: 'local', brokers: ['127.0.0.1:9092'] }],
+        collection: { intervalSeconds: 3600 },
+        server: { host: '127.0.0.1', port: 0 },
+      }),
+      { createSource: () => flaky, log: (line) => lines.push(line) },
+    );
+    await agent.collectNow();
+    await agent.collectNow();
+    failure = new Error('something else');
+    await agent.collectNow();
+    failure = null;
+    await agent.collectNow();
+    await agent.collectNow();
+    expect(lines).toEqual([
+      'streamops-agent: collection failed: cluster "local": connect ECONNREFUSED 127.0.0.1:9092',
+      'streamops-agent: collection failed: cluster "local": something else',
+      'streamops-agent: collection recovered: cluster "local" is up',
+    ]);
+    expect(agent.snapshots()[0]?.health).toMatchObject({ up: true, failedCycles: 3 });
   });
 });

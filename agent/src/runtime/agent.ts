@@ -21,14 +21,32 @@ import { resolveSecret } from '../config/secrets';
 import { type ClusterLagSnapshot } from '../protocol/lag-snapshot';
 import { ClusterLagStore } from '../storage/cluster-lag-store';
 import { CycleLoop, systemTimers, type Timers } from './cycle-loop';
+import { connectionFacts, explainingSource, type DeniedGroupsProbe } from '../collector/explaining-source';
+import { defaultGroupProbe } from '../collector/group-access-probe';
 
 /** Replaceable edges of the agent, for tests. */
 export interface AgentDependencies {
   readonly createSource?: (cluster: ClusterConfig, requestTimeoutMs: number) => ClusterSource;
   /** HTTP client of a Flink or Storm endpoint; default: fetch with the configured timeout and headers. */
   readonly createEngineClient?: (endpoint: EngineEndpointConfig) => EngineHttpClient;
+  /**
+   * Asks which groups the cluster refuses to let the agent DESCRIBE, when kafkajs reports only a
+   * missing coordinator; default: FindCoordinator on a short-lived kafkajs connection.
+   */
+  readonly createGroupProbe?: (cluster: ClusterConfig, requestTimeoutMs: number) => DeniedGroupsProbe;
+  /** Where collection failures and recoveries are reported, one line each; default: stderr. */
+  readonly log?: (line: string) => void;
   readonly nowMs?: () => number;
   readonly timers?: Timers;
+}
+
+/**
+ * The line logged for a failed cycle. Explained errors already start with the cluster's name;
+ * others (a cycle that could not be evaluated) get it added.
+ */
+export function collectionFailureLine(cluster: string, message: string): string {
+  const prefix = `cluster ${JSON.stringify(cluster)}: `;
+  return `streamops-agent: collection failed: ${message.startsWith(prefix) ? message : prefix + message}`;
 }
 
 /** A running agent. */
@@ -65,7 +83,13 @@ function clusterRuntime(
   onCycle: () => void,
 ): ClusterRuntime {
   const intervalMs = config.collection.intervalSeconds * 1000;
-  const source = dependencies.createSource(cluster, config.collection.requestTimeoutMs);
+  const { requestTimeoutMs } = config.collection;
+  const { facts, secrets } = connectionFacts(cluster);
+  const source = explainingSource(dependencies.createSource(cluster, requestTimeoutMs), {
+    facts,
+    secrets,
+    probeDeniedGroups: dependencies.createGroupProbe(cluster, requestTimeoutMs),
+  });
   const store = new ClusterLagStore({
     cluster: cluster.name,
     windowSize: config.evaluation.windowSize,
@@ -84,6 +108,20 @@ function clusterRuntime(
     nowMs: dependencies.nowMs,
   };
   const timestampCache = new Map<string, number>();
+  // Logged when it changes, not every cycle: a broken cluster would repeat it every interval.
+  let loggedFailure: string | null = null;
+  const reportHealth = (): void => {
+    const { up, lastError } = store.snapshot().health;
+    if (up && loggedFailure !== null) {
+      dependencies.log(
+        `streamops-agent: collection recovered: cluster ${JSON.stringify(cluster.name)} is up`,
+      );
+      loggedFailure = null;
+    } else if (!up && lastError !== null && lastError !== loggedFailure) {
+      dependencies.log(collectionFailureLine(cluster.name, lastError));
+      loggedFailure = lastError;
+    }
+  };
   let inFlight: Promise<void> | null = null;
   const cycle = (): Promise<void> => {
     // A manual cycle while the loop's one runs joins it rather than racing it.
@@ -108,6 +146,7 @@ function clusterRuntime(
       )
       .finally(() => {
         inFlight = null;
+        reportHealth();
         onCycle();
       });
     return inFlight;
@@ -226,6 +265,10 @@ export async function startAgent(
       dependencies.createSource ??
       ((cluster, timeoutMs) => new KafkajsClusterSource(kafkajsConfig(cluster, timeoutMs))),
     createEngineClient: dependencies.createEngineClient ?? engineClient,
+    createGroupProbe:
+      dependencies.createGroupProbe ??
+      ((cluster, timeoutMs) => defaultGroupProbe(cluster, timeoutMs, config.collection.concurrency)),
+    log: dependencies.log ?? ((line) => console.error(line)),
     nowMs: dependencies.nowMs ?? Date.now,
     timers: dependencies.timers ?? systemTimers,
   };
