@@ -66,6 +66,9 @@ describe('the demo (./scripts/demo.sh without its set-up)', () => {
       const pids = printedPids(output);
       expect(pids.length).toBeGreaterThan(0);
       for (const pid of pids) expect(isAlive(pid)).toBe(false);
+    } catch (error) {
+      // What the demo printed is the first thing to read when it fails.
+      throw new Error(`${(error as Error).message}\n--- the demo printed ---\n${demo.output()}`);
     } finally {
       await demo.stop();
     }

@@ -32,7 +32,9 @@ export function internalCluster(kafka: Kafka): InternalCluster {
   return (factory as (options: object) => InternalCluster)({});
 }
 
-const coordinatorDeadlineMs = 30_000;
+// Longer than one request timeout (kafkajs: 30 s), so that a commit that timed out while the brokers were
+// still creating `__consumer_offsets` on busy cores is retried at least once.
+const coordinatorDeadlineMs = 120_000;
 
 function isRetriable(error: unknown): boolean {
   return typeof error === 'object' && error !== null && (error as { retriable?: unknown }).retriable === true;

@@ -117,6 +117,29 @@ async function committedTotal(): Promise<number> {
   }
 }
 
+/** Per partition, committed and end offsets, and the group's members: what a timeout prints. */
+async function groupProgress(): Promise<string> {
+  const admin = kafka().admin();
+  await admin.connect();
+  try {
+    const [entry] = await admin.fetchOffsets({ groupId: group, topics: [input] });
+    const ends = await admin.fetchTopicOffsets(input);
+    const {
+      groups: [described],
+    } = await admin.describeGroups([group]);
+    const partitions = (entry?.partitions ?? [])
+      .map(({ partition, offset }) => {
+        const end = ends.find((candidate) => candidate.partition === partition)?.high;
+        return `p${partition} ${offset}/${end}`;
+      })
+      .join(', ');
+    const members = (described?.members ?? []).map((member) => member.clientId).join(', ');
+    return `${partitions}; group ${described?.state} with [${members}]`;
+  } finally {
+    await admin.disconnect();
+  }
+}
+
 /**
  * Waits until every produced message is committed, then reports and runs one agent cycle
  * `advanceMs` later. The model needs two cycles, so the first call returns undefined.
@@ -125,7 +148,13 @@ async function settle(advanceMs: number): Promise<PipelineModel | undefined> {
   // A replacement instance first joins the group: on real Kafka under load that rebalance alone can take seconds.
   await pollUntil(
     'the pipeline to commit every message',
-    async () => ((await committedTotal()) >= produced ? true : undefined),
+    async () => {
+      const committed = await committedTotal();
+      // Thrown, so that a timeout says how far the group got.
+      if (committed < produced)
+        throw new Error(`committed ${committed} of ${produced}; ${await groupProgress()}`);
+      return true;
+    },
     { timeoutMs: 45_000 },
   );
   for (const instance of instances) expect(await instance.reporter.flush()).toBe('success');

@@ -33,7 +33,9 @@ beforeAll(async () => {
     tracerProvider: capture.provider,
     stages: { producer: 'ingest', consumer: 'enrich' },
   });
-  producer = kafka.producer();
+  // Idempotent: a send that timed out on busy cores may still have been written, and a plain producer's retry
+  // would add a duplicate that this test's exact counts (and the SDK's duplicate counter) would then see.
+  producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
   consumer = kafka.consumer({ groupId: group, maxWaitTimeInMs: 50 });
   await producer.connect();
   await consumer.connect();
