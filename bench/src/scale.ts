@@ -150,7 +150,9 @@ async function startWorld(partitions: number, sizes: ScaleSizes, runId: string):
   );
   const broker = await startTestBroker({
     brokers: sizes.brokers,
-    topics: topics.map((name) => ({ name, partitions: sizes.partitionsPerTopic })),
+    // Replication factor 1: what the agent asks and renders does not depend on it, and 30,000 replicas
+    // (10,000 partitions × 3) left three small-heap Kafka JVMs on 2 cores without a group coordinator.
+    topics: topics.map((name) => ({ name, partitions: sizes.partitionsPerTopic, replicationFactor: 1 })),
   });
   const kafka = new Kafka({
     clientId: 'bench-scale-setup',
@@ -599,6 +601,7 @@ export function renderScale(result: ScaleResult): Section {
     broker: result.broker,
     intro: [
       `For each partition count a test broker (${count(sizes.brokers, 'broker')}) holds topics of ${sizes.partitionsPerTopic} partitions ` +
+        '(replication factor 1) ' +
         `with ${count(sizes.recordsPerPartition, 'record')} in every partition. For each group count, groups commit offset ` +
         `${sizes.committedOffset} on every partition (with fewer groups than topics each group takes every n-th topic, ` +
         'otherwise group i takes topic i mod topics), so every group lags. An agent runs in a process of its own, through ' +
