@@ -305,7 +305,7 @@ export const ingestMetrics = {
     type: 'counter',
     unit: '1',
     labels: ['reason'],
-    help: 'OTLP metrics requests refused as a whole, by reason (unauthorized, unsupported_media_type, unsupported_encoding, body_too_large, malformed_protobuf, malformed_json, limit_exceeded, invalid_data_point, missing_identity, series_limit, instance_limit, rate_limited).',
+    help: 'OTLP metrics requests refused as a whole, by reason (unauthorized, unsupported_media_type, unsupported_encoding, body_too_large, malformed_protobuf, malformed_json, limit_exceeded, invalid_data_point, missing_identity, series_limit, instance_limit, rate_limited, forbidden_pipeline, identity_conflict, value_overflow, type_conflict, timestamp_skew, pipeline_limit).',
     component,
   },
   rejectedPoints: {
