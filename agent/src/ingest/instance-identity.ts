@@ -1,0 +1,140 @@
+import { type MetricReport } from './report';
+
+/**
+ * Who may report as an instance. An instance id (with its service name: the store's
+ * instance key) is bound to the token that first reported it, and to the process start
+ * time it reported, for as long as the instance lives (it reports within the TTL, the
+ * instance store's `instanceTtlMs`). While the binding lives, a report under the same key
+ * with another token, or with another start time, is refused with `identity_conflict`:
+ * it is another process claiming the instance's id, and accepting it would overwrite the
+ * instance's series.
+ *
+ * Only accepted reports refresh a binding, so refused claims never keep one alive, and a
+ * process restarted under the same id is accepted again once the old one expired.
+ */
+
+/** Options of {@link InstanceIdentities}. */
+export interface InstanceIdentitiesOptions {
+  /** Silence after which a binding expires: the instance store's TTL. */
+  readonly ttlMs: number;
+  /** Bindings held at once: the instance store's `maxInstances`. */
+  readonly maxInstances: number;
+  /** Clock in epoch milliseconds. */
+  readonly now: () => number;
+}
+
+/** Outcome of {@link InstanceIdentities.check}. */
+export type IdentityDecision = { readonly ok: true } | { readonly ok: false; readonly message: string };
+
+interface Binding {
+  readonly tokenName: string;
+  /** Process start time, epoch ms; null until a report carries one. */
+  startTimeMs: number | null;
+  lastSeenMs: number;
+}
+
+/**
+ * The process start time a report claims: the earliest start time of its cumulative sum and
+ * histogram points (the SDK's reporter gives them all its own start; other OpenTelemetry
+ * SDKs their meter's start or the series' first measurement, whose earliest is the first
+ * series'). Delta points start at the previous export, gauges have none: both are left out.
+ * Null when no point tells.
+ */
+export function reportedStartTimeMs(report: Pick<MetricReport, 'points'>): number | null {
+  let earliest: number | null = null;
+  for (const point of report.points) {
+    if (point.kind === 'gauge' || point.temporality !== 'cumulative' || point.startTimeMs === null) continue;
+    if (earliest === null || point.startTimeMs < earliest) earliest = point.startTimeMs;
+  }
+  return earliest;
+}
+
+function formatTime(ms: number): string {
+  const date = new Date(ms);
+  return Number.isNaN(date.getTime()) ? String(ms) : date.toISOString();
+}
+
+/** Instance keys bound to a token name and a start time; bounded and expiring. */
+export class InstanceIdentities {
+  // Least recently seen first: refreshed entries are re-inserted.
+  private readonly bindings = new Map<string, Binding>();
+
+  /** @throws RangeError when the TTL or the bound is not a positive integer. */
+  constructor(private readonly options: InstanceIdentitiesOptions) {
+    for (const name of ['ttlMs', 'maxInstances'] as const) {
+      const value = options[name];
+      if (!Number.isSafeInteger(value) || value <= 0) {
+        throw new RangeError(`${name} must be a positive integer, got ${value}`);
+      }
+    }
+  }
+
+  /** Whether `tokenName` may report `report` now. Changes nothing. */
+  check(report: MetricReport, tokenName: string): IdentityDecision {
+    const binding = this.live(report.instanceKey);
+    if (binding === null) return { ok: true };
+    const who = `instance ${report.instance.serviceInstanceId} of ${report.instance.serviceName}`;
+    if (binding.tokenName !== tokenName) {
+      return {
+        ok: false,
+        message: `${who} is reported with another token; an instance id belongs to the token that first reported it until it has been silent for the instance TTL`,
+      };
+    }
+    const startTimeMs = reportedStartTimeMs(report);
+    if (startTimeMs !== null && binding.startTimeMs !== null && startTimeMs !== binding.startTimeMs) {
+      return {
+        ok: false,
+        message: `${who} is live with a process started at ${formatTime(binding.startTimeMs)}, this report's started at ${formatTime(startTimeMs)}: give every process its own service.instance.id`,
+      };
+    }
+    return { ok: true };
+  }
+
+  /** Binds (or refreshes) the report's instance to `tokenName`, after the report was accepted. */
+  record(report: MetricReport, tokenName: string): void {
+    const nowMs = this.options.now();
+    const startTimeMs = reportedStartTimeMs(report);
+    const binding = this.live(report.instanceKey);
+    if (binding !== null) {
+      // check() ran first, so the token is the same; a start time is learnt once.
+      binding.startTimeMs ??= startTimeMs;
+      binding.lastSeenMs = Math.max(binding.lastSeenMs, nowMs);
+      this.bindings.delete(report.instanceKey);
+      this.bindings.set(report.instanceKey, binding);
+      return;
+    }
+    if (this.bindings.size >= this.options.maxInstances) this.expire();
+    if (this.bindings.size >= this.options.maxInstances) {
+      // The store holds no more live instances than this, so the least recently seen one
+      // has most likely left it already.
+      const oldest = this.bindings.keys().next();
+      if (oldest.done !== true) this.bindings.delete(oldest.value);
+    }
+    this.bindings.set(report.instanceKey, { tokenName, startTimeMs, lastSeenMs: nowMs });
+  }
+
+  /** Drops bindings silent for the TTL. */
+  expire(): void {
+    const nowMs = this.options.now();
+    // Map order is least recently seen first, so the expired ones are at the front.
+    for (const [key, binding] of this.bindings) {
+      if (nowMs - binding.lastSeenMs < this.options.ttlMs) break;
+      this.bindings.delete(key);
+    }
+  }
+
+  /** Bindings held (expired ones included until the next expiry). */
+  get size(): number {
+    return this.bindings.size;
+  }
+
+  private live(key: string): Binding | null {
+    const binding = this.bindings.get(key);
+    if (binding === undefined) return null;
+    if (this.options.now() - binding.lastSeenMs >= this.options.ttlMs) {
+      this.bindings.delete(key);
+      return null;
+    }
+    return binding;
+  }
+}
