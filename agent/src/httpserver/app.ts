@@ -20,6 +20,8 @@ export interface AgentReadModel {
   engines?(): readonly EngineEndpointHealth[];
   /** OTLP metrics ingest behind POST /v1/metrics; absent when ingest is off. */
   readonly ingest?: OtlpMetricsIngest;
+  /** State and last error of each internal part (cycles, pipeline view, engine polls, render), for /healthz. */
+  internalHealth?(): Readonly<Record<string, { readonly state: 'ok' | 'failing' }>>;
 }
 
 function sendJson(response: Response, status: number, body: unknown): void {
@@ -79,7 +81,14 @@ export function createAgentApp(model: AgentReadModel): Express {
     }, next);
   });
 
-  app.get('/healthz', (_request, response) => sendJson(response, 200, { status: 'ok' }));
+  // Always 200 while the process serves: a failing part is reported here (and counted in
+  // /metrics), and restarting the agent would lose its history without fixing the input.
+  app.get('/healthz', (_request, response) => {
+    const parts = model.internalHealth?.();
+    if (parts === undefined) return sendJson(response, 200, { status: 'ok' });
+    const failing = Object.values(parts).some((part) => part.state === 'failing');
+    sendJson(response, 200, { status: failing ? 'degraded' : 'ok', parts });
+  });
 
   app.get('/readyz', (_request, response) => {
     const snapshots = model.snapshots();
@@ -222,6 +231,8 @@ export function createAgentApp(model: AgentReadModel): Express {
           lagMessages: pipeline.lagMessages,
           lagSeconds: pipeline.lagSeconds,
           timeToDrainSeconds: pipeline.timeToDrainSeconds,
+          // Degraded: the values are the last good model's, made at modelAt (null: none).
+          ...(pipeline.degraded ? { degraded: pipeline.degraded, modelAt: pipeline.modelAt ?? null } : {}),
         })),
       });
     });

@@ -638,6 +638,27 @@ export class InstanceStore {
     return { timeMs, pipelines };
   }
 
+  /**
+   * service.instance.id of the live instances holding a series of `pipeline` that `select`
+   * picks, sorted, at most `limit` (for naming the instances behind a degraded pipeline).
+   */
+  holders(
+    pipeline: string,
+    select: (series: Pick<AggregateSeries, 'metric' | 'stage' | 'attributes' | 'kind'>) => boolean,
+    limit = 20,
+  ): string[] {
+    const ids = new Set<string>();
+    for (const instance of this.instances.values()) {
+      for (const state of instance.series.values()) {
+        if (state.meta.pipeline === pipeline && select(state.meta)) {
+          ids.add(instance.identity.serviceInstanceId);
+          break;
+        }
+      }
+    }
+    return [...ids].sort().slice(0, limit);
+  }
+
   /** Live instances, sorted by service name and instance id. */
   instanceViews(): InstanceView[] {
     return [...this.instances.values()]
