@@ -1,5 +1,3 @@
-import { type Server } from 'node:http';
-import { type AddressInfo } from 'node:net';
 import { collectDefaultMetrics, Registry, type OpenMetricsContentType } from 'prom-client';
 import { type ClusterSource } from '../collector/cluster-source';
 import { collectCycle } from '../collector/collect-cycle';
@@ -9,7 +7,8 @@ import { type AgentConfig, type ClusterConfig, type EngineEndpointConfig } from 
 import { EngineEndpointRuntime } from '../engines/endpoint-runtime';
 import { type EngineEndpointHealth } from '../engines/endpoint-health';
 import { FetchEngineClient, type EngineHttpClient } from '../engines/http-client';
-import { createAgentApp } from '../httpserver/app';
+import { createAgentApp, type AgentReadModel } from '../httpserver/app';
+import { startListener } from '../httpserver/server';
 import { ExpositionBuilder, type ExpositionFormat } from '../prometheus/exposition';
 import { renderLagMetrics } from '../prometheus/render-lag';
 import {
@@ -184,6 +183,13 @@ function pipelineRuntime(config: AgentConfig, nowMs: () => number, log: (line: s
     sink: store,
     now: nowMs,
     bearerToken: ingestConfig.token ? resolveSecret(ingestConfig.token, 'ingest.token') : null,
+    tokens: ingestConfig.tokens.map((token) => ({
+      name: token.name,
+      token: resolveSecret(token.token, `ingest.tokens.${token.name}.token`),
+      ...(token.pipelines === undefined ? {} : { pipelines: token.pipelines }),
+    })),
+    // Instance ids stay bound to their token and start time as long as the store keeps them.
+    identity: { ttlMs: ingestConfig.instanceTtlSeconds * 1000, maxInstances: ingestConfig.maxInstances },
     limits: {
       maxBodyBytes: ingestConfig.maxBodyBytes,
       reportsPerSecondPerInstance: ingestConfig.reportsPerSecondPerInstance,
@@ -401,7 +407,7 @@ export async function startAgent(
     renderInternalErrors(merged, internal.counts());
     return merged;
   };
-  const app = createAgentApp({
+  const readModel: AgentReadModel = {
     snapshots,
     engines: engineHealth,
     ...(pipelineParts ? { ingest: pipelineParts.ingest } : {}),
@@ -443,21 +449,22 @@ export async function startAgent(
       }
       return format === 'openmetrics' ? `${withoutEof(lagText)}${processText}` : `${lagText}${processText}`;
     },
+  };
+  const app = createAgentApp(readModel, {
+    readToken: config.server.readToken ? resolveSecret(config.server.readToken, 'server.readToken') : null,
+    metricsRequireReadToken: config.server.metricsRequireReadToken,
+    log: resolved.log,
+    now: resolved.nowMs,
   });
-  const server: Server = await new Promise((resolve, reject) => {
-    const listening = app.listen(config.server.port, config.server.host, () => resolve(listening));
-    listening.once('error', reject);
-  });
-  const port = (server.address() as AddressInfo).port;
-  const host =
-    config.server.host === '0.0.0.0' || config.server.host === '::' ? '127.0.0.1' : config.server.host;
+  // Timeouts, the connection cap and TLS (with certificate reloads) are the listener's.
+  const listener = await startListener(app, config.server, { log: resolved.log });
 
   for (const runtime of runtimes) runtime.loop.start();
   for (const engine of engines) engine.loop.start();
 
   return {
-    url: `http://${host}:${port}`,
-    port,
+    url: listener.url,
+    port: listener.port,
     snapshots,
     pipelines: allPipelines,
     engines: engineHealth,
@@ -469,10 +476,7 @@ export async function startAgent(
     },
     async stop() {
       await Promise.all([...runtimes, ...engines].map((runtime) => runtime.loop.stop()));
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
+      await listener.close();
       await Promise.all(runtimes.map((runtime) => runtime.source.close()));
     },
   };
