@@ -122,6 +122,16 @@ export const agentConfigDescriptions: Readonly<Record<string, string>> = {
     'Instances tracked at once; a report from one more is refused with `instance_limit` (429) after expired instances were dropped.',
   'ingest.maxSeriesPerInstance':
     'Series one instance may hold; points of further series are refused with `series_limit`.',
+  'ingest.maxSeries':
+    'Series held over all instances together; points of further series are refused with `series_limit`, existing ones keep updating. With the other caps it bounds memory and `/metrics`: at every default cap the agent stays near 300 MB RSS.',
+  'ingest.maxPipelines':
+    'Pipelines with series at once; series of one more are refused with `pipeline_limit` (429), after the series of a pipeline no live instance reports were dropped.',
+  'ingest.maxInstancesPerPipeline':
+    'Live instances reporting one pipeline; series of one more are refused with `instance_limit` (429) until one expires.',
+  'ingest.maxClockSkewSeconds':
+    'Points whose time is further ahead of the agent’s clock are refused with `timestamp_skew`.',
+  'ingest.maxPointAgeSeconds':
+    'Points whose time is further behind the agent’s clock are refused with `timestamp_skew`.',
   'ingest.reportsPerSecondPerInstance':
     'Average reports per second one instance may send (bursts of up to 20); faster ones are refused with `rate_limited` (429 with `Retry-After`).',
   pipelines:
@@ -228,6 +238,11 @@ ingest:
   maxBodyBytes: 4194304
   maxInstances: 5000
   maxSeriesPerInstance: 2000
+  maxSeries: 10000
+  maxPipelines: 50
+  maxInstancesPerPipeline: 100
+  maxClockSkewSeconds: 300
+  maxPointAgeSeconds: 3600
   reportsPerSecondPerInstance: 5
 pipelines:
   windowSeconds: 60

@@ -52,6 +52,13 @@ describe('loadAgentConfig', () => {
       maxConnections: 1_024,
     });
     expect(config.ingest.tokens).toEqual([]);
+    expect(config.ingest).toMatchObject({
+      maxSeries: 10_000,
+      maxPipelines: 50,
+      maxInstancesPerPipeline: 100,
+      maxClockSkewSeconds: 300,
+      maxPointAgeSeconds: 3_600,
+    });
     expect(config.evaluation.thresholds.default).toEqual({ warnSeconds: 60, errSeconds: 300 });
     expect(config.compatibility.kafkaLagExporter).toBe(false);
   });

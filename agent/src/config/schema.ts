@@ -290,6 +290,12 @@ export const agentConfigSchema = z
           .default(4 * 1024 * 1024),
         maxInstances: z.number().int().min(1).max(100_000).default(5_000),
         maxSeriesPerInstance: z.number().int().min(1).max(100_000).default(2_000),
+        // Caps sized so that an agent at all of them stays well inside the chart's 512 Mi (agent/src/ingest/README.md).
+        maxSeries: z.number().int().min(1).max(1_000_000).default(10_000),
+        maxPipelines: z.number().int().min(1).max(10_000).default(50),
+        maxInstancesPerPipeline: z.number().int().min(1).max(100_000).default(100),
+        maxClockSkewSeconds: z.number().int().min(1).max(86_400).default(300),
+        maxPointAgeSeconds: z.number().int().min(1).max(604_800).default(3_600),
         reportsPerSecondPerInstance: z.number().positive().max(1_000).default(5),
       })
       .strict()

@@ -178,6 +178,13 @@ function pipelineRuntime(config: AgentConfig, nowMs: () => number, log: (line: s
     instanceTtlMs: ingestConfig.instanceTtlSeconds * 1000,
     maxInstances: ingestConfig.maxInstances,
     maxSeriesPerInstance: ingestConfig.maxSeriesPerInstance,
+    maxSeries: ingestConfig.maxSeries,
+    // Departed totals count against the same budget as live series.
+    maxAggregateSeries: ingestConfig.maxSeries,
+    maxPipelines: ingestConfig.maxPipelines,
+    maxInstancesPerPipeline: ingestConfig.maxInstancesPerPipeline,
+    maxClockSkewMs: ingestConfig.maxClockSkewSeconds * 1000,
+    maxPointAgeMs: ingestConfig.maxPointAgeSeconds * 1000,
   });
   const ingest = new OtlpMetricsIngest({
     sink: store,
