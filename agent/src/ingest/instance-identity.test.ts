@@ -77,15 +77,19 @@ describe('InstanceIdentities', () => {
     expect(identities.check(report('a', [counter(T0)]), 'team-b').ok).toBe(true);
   });
 
-  it('refuses another process start time under the same token', () => {
+  it('takes a later start time under the same token as a restart, and refuses an earlier one', () => {
     const { identities } = setUp();
     identities.record(report('a', [counter(T0)]), 'default');
     expect(identities.check(report('a', [counter(T0), gauge()]), 'default').ok).toBe(true);
-    const restarted = identities.check(report('a', [counter(T0 + 1_000)]), 'default');
-    expect(restarted.ok).toBe(false);
-    expect(!restarted.ok && restarted.message).toContain(
-      "started at 2023-11-14T22:13:20.000Z, this report's started at 2023-11-14T22:13:21.000Z",
+    const earlier = identities.check(report('a', [counter(T0 - 1_000)]), 'default');
+    expect(earlier.ok).toBe(false);
+    expect(!earlier.ok && earlier.message).toContain(
+      "started at 2023-11-14T22:13:20.000Z, this report's started earlier, at 2023-11-14T22:13:19.000Z",
     );
+    // The restarted process is accepted at once; from then on the old one is the impostor.
+    expect(identities.check(report('a', [counter(T0 + 1_000)]), 'default').ok).toBe(true);
+    identities.record(report('a', [counter(T0 + 1_000)]), 'default');
+    expect(identities.check(report('a', [counter(T0)]), 'default').ok).toBe(false);
     // Reports without a start time (gauges only) claim nothing about the process.
     expect(identities.check(report('a', [gauge()]), 'default').ok).toBe(true);
   });
@@ -95,7 +99,7 @@ describe('InstanceIdentities', () => {
     identities.record(report('a', [gauge()]), 'default');
     expect(identities.check(report('a', [counter(T0 + 7)]), 'default').ok).toBe(true);
     identities.record(report('a', [counter(T0 + 7)]), 'default');
-    expect(identities.check(report('a', [counter(T0 + 8)]), 'default').ok).toBe(false);
+    expect(identities.check(report('a', [counter(T0 + 6)]), 'default').ok).toBe(false);
   });
 
   it('is kept alive by accepted reports only', () => {

@@ -5,12 +5,12 @@ import { type MetricReport } from './report';
  * instance key) is bound to the token that first reported it, and to the process start
  * time it reported, for as long as the instance lives (it reports within the TTL, the
  * instance store's `instanceTtlMs`). While the binding lives, a report under the same key
- * with another token, or with another start time, is refused with `identity_conflict`:
+ * with another token, or with an earlier start time, is refused with `identity_conflict`:
  * it is another process claiming the instance's id, and accepting it would overwrite the
- * instance's series.
+ * instance's series. A later start time under the same token is the instance restarted:
+ * accepted at once, and from then on the earlier process is the one refused.
  *
- * Only accepted reports refresh a binding, so refused claims never keep one alive, and a
- * process restarted under the same id is accepted again once the old one expired.
+ * Only accepted reports refresh a binding, so refused claims never keep one alive.
  */
 
 /** Options of {@link InstanceIdentities}. */
@@ -81,10 +81,12 @@ export class InstanceIdentities {
       };
     }
     const startTimeMs = reportedStartTimeMs(report);
-    if (startTimeMs !== null && binding.startTimeMs !== null && startTimeMs !== binding.startTimeMs) {
+    // A later start is the instance restarted (its successor takes the id at once); an earlier one
+    // cannot be a successor: it is another process sharing the id, or a replay.
+    if (startTimeMs !== null && binding.startTimeMs !== null && startTimeMs < binding.startTimeMs) {
       return {
         ok: false,
-        message: `${who} is live with a process started at ${formatTime(binding.startTimeMs)}, this report's started at ${formatTime(startTimeMs)}: give every process its own service.instance.id`,
+        message: `${who} is live with a process started at ${formatTime(binding.startTimeMs)}, this report's started earlier, at ${formatTime(startTimeMs)}: give every process its own service.instance.id`,
       };
     }
     return { ok: true };
@@ -96,8 +98,10 @@ export class InstanceIdentities {
     const startTimeMs = reportedStartTimeMs(report);
     const binding = this.live(report.instanceKey);
     if (binding !== null) {
-      // check() ran first, so the token is the same; a start time is learnt once.
-      binding.startTimeMs ??= startTimeMs;
+      // check() ran first, so the token is the same and the start time not earlier: a later one is a restart.
+      if (startTimeMs !== null && (binding.startTimeMs === null || startTimeMs > binding.startTimeMs)) {
+        binding.startTimeMs = startTimeMs;
+      }
       binding.lastSeenMs = Math.max(binding.lastSeenMs, nowMs);
       this.bindings.delete(report.instanceKey);
       this.bindings.set(report.instanceKey, binding);
