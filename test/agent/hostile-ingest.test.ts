@@ -684,26 +684,42 @@ describe('the agent under hostile reports', () => {
     await h.healthyStep();
     await h.healthyStep();
 
-    // 2,000 instance ids, each with 30 metric names never seen before, ten instances per request.
     let sequence = 0;
-    const statuses = new Map<number, number>();
+    // Status → the first answer with it.
+    const statuses = new Map<number, string[]>();
+    const send = async (resources: ResourceSpec[]) => {
+      const answer = await post(h.agent.url, resources);
+      statuses.set(answer.status, [...(statuses.get(answer.status) ?? []), answer.text].slice(0, 1));
+    };
+    // 2,000 instance ids, one series each (the same for all), ten instances per request.
     for (let request = 0; request < 200; request++) {
-      const resources: ResourceSpec[] = [];
-      for (let resource = 0; resource < 10; resource++) {
-        const id = sequence++;
-        resources.push({
+      await send(
+        Array.from({ length: 10 }, () => ({
           service: 'attack',
-          instance: `atk-${id}`,
+          instance: `atk-${sequence++}`,
           startMs: h.startMs,
           timeMs: h.clock.nowMs,
-          points: Array.from({ length: 30 }, (_, index) =>
-            counter(`streamops_attack_${id}_${index}_total`, 1),
-          ),
-        });
-      }
-      const answer = await post(h.agent.url, resources);
-      statuses.set(answer.status, (statuses.get(answer.status) ?? 0) + 1);
+          points: [counter(lost, 1)],
+        })),
+      );
       if (request % 50 === 49) await h.healthyStep();
+    }
+    // 500 more, each with 30 metric names never seen before.
+    for (let request = 0; request < 50; request++) {
+      await send(
+        Array.from({ length: 10 }, () => {
+          const id = sequence++;
+          return {
+            service: 'attack-both',
+            instance: `atk-${id}`,
+            startMs: h.startMs,
+            timeMs: h.clock.nowMs,
+            points: Array.from({ length: 30 }, (_, index) =>
+              counter(`streamops_attack_${id}_${index}_total`, 1),
+            ),
+          };
+        }),
+      );
     }
     // A few fixed instances rotating metric names without end.
     for (let round = 0; round < 60; round++) {
@@ -719,7 +735,8 @@ describe('the agent under hostile reports', () => {
       }));
       await post(h.agent.url, resources);
     }
-    expect([...statuses.keys()].every((status) => [200, 429].includes(status))).toBe(true);
+    // Accepted (partly), or refused (series_limit 400, instance_limit 429): never a server failure.
+    expect([...statuses].filter(([status]) => ![200, 400, 429].includes(status))).toEqual([]);
 
     const samples = await h.healthyStep();
     expect(valueOf(samples, 'streamops_ingest_instances')).toBeLessThanOrEqual(caps.maxInstances);
@@ -774,12 +791,20 @@ describe('the agent under hostile reports', () => {
     const samples = await h.healthyStep();
     expect(valueOf(samples, 'streamops_pipeline_lost_messages_total', { pipeline: 'victim' })).toBe(3);
 
-    const claim = await post(h.agent.url, [
-      { ...victim, startMs: h.startMs + 500, timeMs: h.clock.nowMs, points: [counter(lost, 1e9)] },
-    ]);
-    expect(claim.status).toBe(403);
+    // Ingest is open (no tokens, the default): nothing but the start time tells the victim's
+    // process from another. Neither an earlier nor a later one may take the live id: the
+    // later one is what moved a victim's counter from 3 to 1e9 and then silenced the victim.
+    const claims = [];
+    for (const startMs of [h.startMs - 500, h.startMs + 500]) {
+      claims.push(
+        await post(h.agent.url, [
+          { ...victim, startMs, timeMs: h.clock.nowMs, points: [counter(lost, 1e9)] },
+        ]),
+      );
+    }
+    expect(claims.map((claim) => claim.status)).toEqual([403, 403]);
     const afterClaim = await h.healthyStep();
-    expect(refusals(afterClaim, 'identity_conflict')).toBe(1);
+    expect(refusals(afterClaim, 'identity_conflict')).toBe(2);
     expect(valueOf(afterClaim, 'streamops_pipeline_lost_messages_total', { pipeline: 'victim' })).toBe(3);
 
     // The victim's own next reports count as before.
@@ -794,6 +819,35 @@ describe('the agent under hostile reports', () => {
     }
     const final = await h.healthyStep();
     expect(valueOf(final, 'streamops_pipeline_lost_messages_total', { pipeline: 'victim' })).toBe(5);
+  });
+
+  it('does not let a claim without a start time (delta points) change a live instance’s counter', async () => {
+    const h = await startHostile();
+    await h.healthyStep();
+    const victim = { service: 'victim', instance: 'victim-1', startMs: h.startMs };
+    expect(
+      (await post(h.agent.url, [{ ...victim, timeMs: h.clock.nowMs, points: [counter(lost, 3)] }])).status,
+    ).toBe(200);
+    await h.healthyStep();
+    // Delta points say nothing about the process start, so they cannot prove the claimant is the
+    // victim's process: adding 1e9 to the victim's counter is what the original attack did.
+    const claim = await post(h.agent.url, [
+      {
+        ...victim,
+        timeMs: h.tick(),
+        points: [{ name: lost, kind: 'delta', value: 1e9, attributes: { group: 'g', topic: 't' } }],
+      },
+    ]);
+    expect(claim.rejectedPoints).toBe(1);
+    const samples = await h.healthyStep();
+    expect(valueOf(samples, 'streamops_pipeline_lost_messages_total', { pipeline: 'victim' })).toBe(3);
+    const next = await post(h.agent.url, [{ ...victim, timeMs: h.tick(), points: [counter(lost, 4)] }]);
+    expect({ status: next.status, rejectedPoints: next.rejectedPoints }).toEqual({
+      status: 200,
+      rejectedPoints: 0,
+    });
+    const final = await h.healthyStep();
+    expect(valueOf(final, 'streamops_pipeline_lost_messages_total', { pipeline: 'victim' })).toBe(4);
   });
 
   it('refuses another token claiming a live instance’s id', async () => {

@@ -678,7 +678,7 @@ describe('the ingest under hostile sums, types and identities', () => {
 
   function metricOf(random: Random, name: string, startNs: number, timeNs: number): OtlpMetric {
     const attributes = [
-      { key: 'topic', value: random.pick(['a', 'b']) },
+      { key: 'topic', value: random.pick(['a', 'b', 'c', 'd', 'e', 'f']) },
       { key: 'outcome', value: random.pick(['success', 'error']) },
     ];
     const kind = random.pick(kinds);
@@ -898,6 +898,35 @@ describe('the ingest under hostile sums, types and identities', () => {
         body: '{}',
       });
 
+      // One well-identified instance that invents new metric names every round: past its
+      // series cap, its new series are refused (the others' churn never fills the store).
+      const hogMetrics: OtlpMetric[] = [0, 1, 2].map((index) => ({
+        name: `streamops_hog_${round}_${index}_total`,
+        unit: '',
+        data: {
+          type: 'sum',
+          temporality: 2,
+          monotonic: true,
+          points: [
+            {
+              attributes: [],
+              startTimeUnixNano: victimStartMs * 1e6,
+              timeUnixNano: clock.now * 1e6,
+              value: 1,
+              flags: 0,
+            },
+          ],
+        },
+      }));
+      const hog = await post(
+        encodeOtlpJson({
+          resourceMetrics: [resourceOf(random, { service: 'hog', instance: 'hog-1' }, hogMetrics)],
+        }),
+        true,
+        tokens.first,
+      );
+      expect([200, 400]).toContain(hog.status);
+
       // Someone else claims the victim's id: another token, or the same one with another start time.
       if (round > 0 && random.chance(0.3)) {
         const other = random.chance(0.5);
@@ -944,7 +973,7 @@ describe('the ingest under hostile sums, types and identities', () => {
           const metrics = Array.from({ length: 1 + random.int(4) }, () =>
             metricOf(
               random,
-              random.chance(0.2) ? `streamops_fuzz_${random.int(40)}_total` : random.pick(names),
+              random.chance(0.4) ? `streamops_fuzz_${random.int(40)}_total` : random.pick(names),
               startMs * 1e6,
               timeMs * 1e6,
             ),
