@@ -77,21 +77,56 @@ describe('InstanceIdentities', () => {
     expect(identities.check(report('a', [counter(T0)]), 'team-b').ok).toBe(true);
   });
 
-  it('takes a later start time under the same token as a restart, and refuses an earlier one', () => {
-    const { identities } = setUp();
+  it('takes a later start time as a restart once the live process missed a report, and refuses an earlier one', () => {
+    const { identities, clock } = setUp();
     identities.record(report('a', [counter(T0)]), 'default');
+    clock.now += 5_000;
+    identities.record(report('a', [counter(T0)]), 'default'); // reports every 5 s
     expect(identities.check(report('a', [counter(T0), gauge()]), 'default').ok).toBe(true);
     const earlier = identities.check(report('a', [counter(T0 - 1_000)]), 'default');
     expect(earlier.ok).toBe(false);
     expect(!earlier.ok && earlier.message).toContain(
       "started at 2023-11-14T22:13:20.000Z, this report's started earlier, at 2023-11-14T22:13:19.000Z",
     );
-    // The restarted process is accepted at once; from then on the old one is the impostor.
+    // While the live process keeps reporting, a later start is a claimant, not a restart.
+    clock.now += 7_499;
+    const claim = identities.check(report('a', [counter(T0 + 1_000)]), 'default');
+    expect(claim.ok).toBe(false);
+    expect(!claim.ok && claim.message).toContain('once the old process has been silent for 8 s');
+    // Silent for 1.5 report intervals: the restarted process takes the id; the old one is refused.
+    clock.now += 1;
     expect(identities.check(report('a', [counter(T0 + 1_000)]), 'default').ok).toBe(true);
     identities.record(report('a', [counter(T0 + 1_000)]), 'default');
     expect(identities.check(report('a', [counter(T0)]), 'default').ok).toBe(false);
     // Reports without a start time (gauges only) claim nothing about the process.
     expect(identities.check(report('a', [gauge()]), 'default').ok).toBe(true);
+  });
+
+  it('waits 10 s for a restart while the report interval is unknown, and never less than 1 s', () => {
+    const { identities, clock } = setUp();
+    identities.record(report('a', [counter(T0)]), 'default');
+    clock.now += 9_999;
+    expect(identities.check(report('a', [counter(T0 + 1)]), 'default').ok).toBe(false);
+    clock.now += 1;
+    expect(identities.check(report('a', [counter(T0 + 1)]), 'default').ok).toBe(true);
+    identities.record(report('b', [counter(T0)]), 'default');
+    clock.now += 10;
+    identities.record(report('b', [counter(T0)]), 'default'); // a 10 ms interval
+    clock.now += 999;
+    expect(identities.check(report('b', [counter(T0 + 1)]), 'default').ok).toBe(false);
+    clock.now += 1;
+    expect(identities.check(report('b', [counter(T0 + 1)]), 'default').ok).toBe(true);
+  });
+
+  it('refuses sums without a process start for an instance known by its start', () => {
+    const { identities } = setUp();
+    identities.record(report('a', [counter(T0)]), 'default');
+    const delta = identities.check(report('a', [counter(null)]), 'default');
+    expect(delta.ok).toBe(false);
+    expect(!delta.ok && delta.message).toContain("this report's sums carry no process start time");
+    // An instance that never told its start (a delta reporter) keeps reporting deltas.
+    identities.record(report('d', [counter(null)]), 'default');
+    expect(identities.check(report('d', [counter(null)]), 'default').ok).toBe(true);
   });
 
   it('learns the start time from the first report that carries one', () => {

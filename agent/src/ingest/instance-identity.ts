@@ -7,8 +7,10 @@ import { type MetricReport } from './report';
  * instance store's `instanceTtlMs`). While the binding lives, a report under the same key
  * with another token, or with an earlier start time, is refused with `identity_conflict`:
  * it is another process claiming the instance's id, and accepting it would overwrite the
- * instance's series. A later start time under the same token is the instance restarted:
- * accepted at once, and from then on the earlier process is the one refused.
+ * instance's series. A later start time under the same token is the instance restarted, once
+ * the live process has missed a report (silent for 1.5 report intervals); from then on the
+ * earlier process is the one refused. A live instance known by its start time also refuses
+ * sums that carry none (delta points), which would add into its counters.
  *
  * Only accepted reports refresh a binding, so refused claims never keep one alive.
  */
@@ -31,6 +33,28 @@ interface Binding {
   /** Process start time, epoch ms; null until a report carries one. */
   startTimeMs: number | null;
   lastSeenMs: number;
+  /** Time between the last two accepted reports; null until there were two. */
+  reportIntervalMs: number | null;
+}
+
+/** Silence before a later start time counts as a restart, while the report interval is unknown. */
+const RESTART_SILENCE_UNKNOWN_INTERVAL_MS = 10_000;
+/** Silence before a later start time counts as a restart never goes below this. */
+const RESTART_SILENCE_MIN_MS = 1_000;
+
+/**
+ * How long an instance must have been silent before a later start time under its id is taken
+ * as its restart: one and a half of its report intervals, so that it has missed a report. A live
+ * instance keeps reporting, so a claimant cannot take its id by claiming a later start.
+ */
+function restartSilenceMs(binding: Binding, ttlMs: number): number {
+  if (binding.reportIntervalMs === null) return Math.min(ttlMs, RESTART_SILENCE_UNKNOWN_INTERVAL_MS);
+  return Math.min(ttlMs, Math.max(RESTART_SILENCE_MIN_MS, 1.5 * binding.reportIntervalMs));
+}
+
+/** Whether a report holds points that add into counters: sums and histograms. */
+function addsToCounters(report: Pick<MetricReport, 'points'>): boolean {
+  return report.points.some((point) => point.kind !== 'gauge');
 }
 
 /**
@@ -80,13 +104,33 @@ export class InstanceIdentities {
         message: `${who} is reported with another token; an instance id belongs to the token that first reported it until it has been silent for the instance TTL`,
       };
     }
+    if (binding.startTimeMs === null) return { ok: true };
     const startTimeMs = reportedStartTimeMs(report);
-    // A later start is the instance restarted (its successor takes the id at once); an earlier one
-    // cannot be a successor: it is another process sharing the id, or a replay.
-    if (startTimeMs !== null && binding.startTimeMs !== null && startTimeMs < binding.startTimeMs) {
+    const held = formatTime(binding.startTimeMs);
+    if (startTimeMs === null) {
+      // Gauges claim nothing about the process; sums without a process start (deltas) would add
+      // into the counters of an instance known by its start time.
+      if (!addsToCounters(report)) return { ok: true };
       return {
         ok: false,
-        message: `${who} is live with a process started at ${formatTime(binding.startTimeMs)}, this report's started earlier, at ${formatTime(startTimeMs)}: give every process its own service.instance.id`,
+        message: `${who} reports cumulative series of a process started at ${held}; this report's sums carry no process start time`,
+      };
+    }
+    if (startTimeMs === binding.startTimeMs) return { ok: true };
+    // An earlier start cannot be a successor: another process shares the id, or it is a replay.
+    if (startTimeMs < binding.startTimeMs) {
+      return {
+        ok: false,
+        message: `${who} is live with a process started at ${held}, this report's started earlier, at ${formatTime(startTimeMs)}: give every process its own service.instance.id`,
+      };
+    }
+    // A later start is a restart only once the live process has missed a report.
+    const silentMs = this.options.now() - binding.lastSeenMs;
+    const neededMs = restartSilenceMs(binding, this.options.ttlMs);
+    if (silentMs < neededMs) {
+      return {
+        ok: false,
+        message: `${who} is live with a process started at ${held}, which reported ${Math.round(silentMs / 1000)} s ago; a restart under the same id (started ${formatTime(startTimeMs)}) is taken once the old process has been silent for ${Math.round(neededMs / 1000)} s: give every process its own service.instance.id`,
       };
     }
     return { ok: true };
@@ -99,8 +143,13 @@ export class InstanceIdentities {
     const binding = this.live(report.instanceKey);
     if (binding !== null) {
       // check() ran first, so the token is the same and the start time not earlier: a later one is a restart.
-      if (startTimeMs !== null && (binding.startTimeMs === null || startTimeMs > binding.startTimeMs)) {
+      if (startTimeMs !== null && binding.startTimeMs !== null && startTimeMs > binding.startTimeMs) {
+        // A restart: the silence before it is not the new process's report interval.
         binding.startTimeMs = startTimeMs;
+        binding.reportIntervalMs = null;
+      } else {
+        binding.startTimeMs ??= startTimeMs;
+        if (nowMs > binding.lastSeenMs) binding.reportIntervalMs = nowMs - binding.lastSeenMs;
       }
       binding.lastSeenMs = Math.max(binding.lastSeenMs, nowMs);
       this.bindings.delete(report.instanceKey);
@@ -114,7 +163,12 @@ export class InstanceIdentities {
       const oldest = this.bindings.keys().next();
       if (oldest.done !== true) this.bindings.delete(oldest.value);
     }
-    this.bindings.set(report.instanceKey, { tokenName, startTimeMs, lastSeenMs: nowMs });
+    this.bindings.set(report.instanceKey, {
+      tokenName,
+      startTimeMs,
+      lastSeenMs: nowMs,
+      reportIntervalMs: null,
+    });
   }
 
   /** Drops bindings silent for the TTL. */
