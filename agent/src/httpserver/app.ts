@@ -8,7 +8,7 @@ import { expositionContentType, type ExpositionFormat } from '../prometheus/expo
 import { type ClusterLagSnapshot } from '../protocol/lag-snapshot';
 import { BearerToken } from '../ingest/tokens';
 import { readBody } from './body';
-import { ThrottledLog } from './error-log';
+import { ThrottledLog } from '../logging/throttled-log';
 
 /** What the HTTP layer reads. It never calls Kafka: everything comes from the last cycle. */
 export interface AgentReadModel {

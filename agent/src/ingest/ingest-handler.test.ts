@@ -301,6 +301,37 @@ describe('OtlpMetricsIngest', () => {
     expect(refused.rejection?.reason).toBe(IngestRejectionReason.SeriesLimit);
   });
 
+  it('logs refusals at most once per reason a minute, saying how many were left out', () => {
+    const clock = { now: 0 };
+    const lines: string[] = [];
+    const sink = new RecordingSink((report) =>
+      report.instance.serviceInstanceId === 'full'
+        ? [
+            {
+              reason: IngestRejectionReason.SeriesLimit,
+              points: 2,
+              message: 'instance full of svc has 10 series',
+            },
+          ]
+        : [],
+    );
+    const ingest = new OtlpMetricsIngest({ sink, now: () => clock.now, log: (line) => lines.push(line) });
+    ingest.handle(jsonRequest(encodeOtlpJson(request(['ok', 'full']))));
+    ingest.handle(jsonRequest(encodeOtlpJson(request(['full']))));
+    ingest.handle(jsonRequest(encodeOtlpJson(request(['ok'])), { contentType: 'text/plain' }));
+    expect(lines).toEqual([
+      'streamops-agent: ingest refused 2 points: instance full of svc has 10 series (series_limit)',
+      expect.stringMatching(
+        /^streamops-agent: ingest refused a request \(HTTP 415\): .* \(unsupported_media_type\)$/,
+      ),
+    ]);
+    clock.now += 60_000;
+    ingest.handle(jsonRequest(encodeOtlpJson(request(['full']))));
+    expect(lines[2]).toBe(
+      'streamops-agent: ingest refused a request (HTTP 400): instance full of svc has 10 series (series_limit) (1 more like it since the last one logged)',
+    );
+  });
+
   describe('rate limits', () => {
     it('limits each instance, answering 429 with Retry-After when every instance is over', () => {
       const { ingest, clock } = setUp({

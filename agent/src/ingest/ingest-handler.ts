@@ -15,6 +15,7 @@ import {
   type IngestLimits,
 } from './limits';
 import { InstanceIdentities } from './instance-identity';
+import { ThrottledLog } from '../logging/throttled-log';
 import { type MetricReport, type PointRejection } from './report';
 import { encodeErrorStatus, encodeExportResponse, otlpContentType, rpcCodeForHttpStatus } from './responses';
 import {
@@ -86,6 +87,12 @@ export interface OtlpIngestOptions {
    * 60 s and 5,000, the store's.
    */
   readonly identity?: { readonly ttlMs: number; readonly maxInstances: number };
+  /**
+   * Where refusals are logged: at most one line per reason a minute, naming the instance or
+   * series and how many refusals the minute left out (the client is told every time, but
+   * the SDK cannot show partial successes, so the operator needs this). Default: not logged.
+   */
+  readonly log?: (line: string) => void;
 }
 
 // Partial-success messages list a few reasons, not an unbounded text.
@@ -117,6 +124,7 @@ export class OtlpMetricsIngest {
   private ignoredPoints = 0;
   private readonly rejectedPayloads = zeroCounts();
   private readonly rejectedPoints = zeroCounts();
+  private readonly refusalLog: ThrottledLog | null;
 
   /** @throws RangeError on invalid limits, an empty bearer token, or tokens IngestTokens refuses. */
   constructor(private readonly options: OtlpIngestOptions) {
@@ -137,6 +145,8 @@ export class OtlpMetricsIngest {
       ...(token === null ? [] : [{ name: defaultTokenName, token }]),
       ...(options.tokens ?? []),
     ]);
+    this.refusalLog =
+      options.log === undefined ? null : new ThrottledLog({ log: options.log, now: options.now });
     this.identities = new InstanceIdentities({
       ttlMs: options.identity?.ttlMs ?? 60_000,
       maxInstances: options.identity?.maxInstances ?? 5_000,
@@ -242,7 +252,10 @@ export class OtlpMetricsIngest {
     this.acceptedPayloads++;
     this.acceptedPoints += accepted;
     this.ignoredPoints += ignored;
-    for (const rejection of rejections) this.rejectedPoints[rejection.reason] += rejection.points;
+    for (const rejection of rejections) {
+      this.rejectedPoints[rejection.reason] += rejection.points;
+      this.logRefusal(rejection.reason, `refused ${rejection.points} points: ${rejection.message}`);
+    }
     return {
       status: 200,
       contentType: otlpContentType(encoding),
@@ -330,6 +343,10 @@ export class OtlpMetricsIngest {
     return refused === 0 ? report : { ...report, points: allowed };
   }
 
+  private logRefusal(reason: IngestRejectionReason, what: string): void {
+    this.refusalLog?.log(reason, `streamops-agent: ingest ${what} (${reason})`);
+  }
+
   private refuse(
     encoding: OtlpEncoding,
     reason: IngestRejectionReason,
@@ -338,6 +355,7 @@ export class OtlpMetricsIngest {
   ): OtlpHttpResponse {
     this.rejectedPayloads[reason]++;
     const status = httpStatusForRejection(reason);
+    this.logRefusal(reason, `refused a request (HTTP ${status}): ${message}`);
     return {
       status,
       contentType: otlpContentType(encoding),

@@ -197,6 +197,7 @@ function pipelineRuntime(config: AgentConfig, nowMs: () => number, log: (line: s
     })),
     // Instance ids stay bound to their token and start time as long as the store keeps them.
     identity: { ttlMs: ingestConfig.instanceTtlSeconds * 1000, maxInstances: ingestConfig.maxInstances },
+    log,
     limits: {
       maxBodyBytes: ingestConfig.maxBodyBytes,
       reportsPerSecondPerInstance: ingestConfig.reportsPerSecondPerInstance,

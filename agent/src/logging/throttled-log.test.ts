@@ -1,4 +1,4 @@
-import { ThrottledLog } from './error-log';
+import { ThrottledLog } from './throttled-log';
 
 describe('ThrottledLog', () => {
   function setUp(maxKinds?: number) {
