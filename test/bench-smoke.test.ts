@@ -134,6 +134,29 @@ it('runs the agent OTLP ingest bench on the test broker', async () => {
   expectSection(section);
 });
 
+it('runs the rotating-identity attack bench beside an unattacked agent', async () => {
+  const { result, section } = await runBench('hostile', options);
+  // Healthy pipelines exact in both agents, every healthy report taken, every scrape answered.
+  expect(result.problems).toEqual([]);
+  expect(result.attack.requests).toBeGreaterThan(0);
+  expect(result.attack.answered).toBe(result.attack.requests);
+  for (const run of [result.baseline, result.attacked]) {
+    expect(run.exactPipelines).toBe(result.sizes.healthyPipelines);
+    expect(run.healthyReports).toBeGreaterThan(0);
+    expect(run.healthyRefused).toBe(0);
+    expect(run.samples.length).toBeGreaterThan(result.sizes.attackSeconds);
+    expect(run.peakRss).toBeGreaterThan(0);
+    expect(run.finalRss).toBeGreaterThan(0);
+    expect(run.maxRss).toBeGreaterThan(0);
+    expect(Number.isFinite(run.finalSeries)).toBe(true);
+    expectMeasured(run.scrapeMs);
+  }
+  // The attack reached the agent: it holds more than the healthy series, or refused some.
+  const refused = Object.values(result.attacked.refusals).reduce((sum, value) => sum + value, 0);
+  expect(result.attacked.finalSeries > result.baseline.finalSeries || refused > 0).toBe(true);
+  expectSection(section);
+});
+
 it('runs Burrow beside the agent, or says why it could not', async () => {
   const { result, section } = await runBench('burrow', options);
   if (result.comparison === undefined) {

@@ -1,6 +1,7 @@
 /** The registry of benches: what `npm run bench` runs, and what the smoke test checks. */
 import { renderBurrow, runBurrowBench, type BurrowResult } from './burrow';
 import { renderE2e, runE2eBench, type E2eResult } from './e2e';
+import { renderHostileIngest, runHostileIngestBench, type HostileIngestResult } from './hostile-ingest';
 import { renderIngest, runIngestBench, type IngestResult } from './ingest';
 import { renderOverhead, runOverheadBench, type OverheadResult } from './overhead';
 import { type Section } from './report';
@@ -8,7 +9,7 @@ import { type BenchOptions } from './runtime';
 import { renderScale, runScaleBench, type ScaleResult } from './scale';
 
 /** Names accepted by `--only`, in the order a full run executes them. */
-export const benchNames = ['overhead', 'e2e', 'scale', 'ingest', 'burrow'] as const;
+export const benchNames = ['overhead', 'e2e', 'scale', 'ingest', 'hostile', 'burrow'] as const;
 export type BenchName = (typeof benchNames)[number];
 
 /** The structured result of each bench. */
@@ -17,6 +18,7 @@ export interface BenchResults {
   e2e: E2eResult;
   scale: ScaleResult;
   ingest: IngestResult;
+  hostile: HostileIngestResult;
   burrow: BurrowResult;
 }
 
@@ -47,6 +49,10 @@ export async function runBench<N extends BenchName>(
     case 'ingest': {
       const result = await runIngestBench(options);
       return { result, section: renderIngest(result) } as BenchOutcome<N>;
+    }
+    case 'hostile': {
+      const result = await runHostileIngestBench(options);
+      return { result, section: renderHostileIngest(result) } as BenchOutcome<N>;
     }
     case 'burrow': {
       const result = await runBurrowBench(options);

@@ -126,6 +126,34 @@ export function agentDashboard(options: StreamopsRuleOptions = defaultOptions): 
         ],
       },
       {
+        title: 'Agent health',
+        panels: [
+          timeseries({
+            title: 'Internal errors by part',
+            description:
+              'Errors inside the agent per second, by part: cluster_cycle, pipeline_view, engine_poll, render. A failing part serves its last good state; /healthz names the failing sources and the agent logs each error once. Persistent errors fire StreamopsAgentInternalErrors.',
+            unit: units.perSecond,
+            width: 12,
+            min: 0,
+            queries: [{ expr: rate('streamops_agent_internal_errors_total', 'part'), legend: '{{part}}' }],
+          }),
+          timeseries({
+            title: 'Degraded pipelines by reason',
+            description:
+              'Reported pipelines whose inputs the agent cannot model, by reason (non_finite_input, negative_input, model_error); they keep their last good model, and /api/v1/pipelines says why and which instances. Fires StreamopsPipelineDegraded after 5 minutes.',
+            unit: units.count,
+            width: 12,
+            min: 0,
+            queries: [
+              {
+                expr: `max by (reason) (${selector('streamops_pipelines_degraded', ns)})`,
+                legend: '{{reason}}',
+              },
+            ],
+          }),
+        ],
+      },
+      {
         title: 'OTLP ingest',
         panels: [
           timeseries({
@@ -148,7 +176,7 @@ export function agentDashboard(options: StreamopsRuleOptions = defaultOptions): 
           timeseries({
             title: 'Rejected reports and points by reason',
             description:
-              'What the agent refuses, per second: unauthorized (token), malformed bodies, limits, rate limiting. Refused reports leave the pipeline view without data.',
+              'What the agent refuses, per second: unauthorized (token); forbidden_pipeline and identity_conflict (who the sender is); malformed bodies; value_overflow, type_conflict and timestamp_skew (what the model cannot use); series_limit, instance_limit and pipeline_limit (the caps); rate limiting. Refused reports leave the pipeline view without data.',
             unit: units.perSecond,
             width: 12,
             min: 0,

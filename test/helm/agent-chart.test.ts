@@ -87,9 +87,14 @@ describe('defaults', () => {
     const data = (configMap?.data ?? {}) as Record<string, string>;
     const config = parse(data['agent.yaml'] ?? '') as Record<string, unknown>;
     const values = parse(readFileSync(join(repoRoot, 'helm', chart, 'values.yaml'), 'utf8')) as {
-      config: object;
+      config: { ingest: object; server: object };
     };
-    expect(config).toEqual({ ...values.config, server: { host: '0.0.0.0', port: 9308 } });
+    expect(config).toEqual({
+      ...values.config,
+      // The generated ingest token, mounted from its Secret.
+      ingest: { ...values.config.ingest, token: { file: '/run/secrets/streamops-ingest/token' } },
+      server: { ...values.config.server, host: '0.0.0.0', port: 9308 },
+    });
     expect(oneOfKind(objects, 'Service').spec).toMatchObject({ ports: [{ port: 9308, targetPort: 'http' }] });
   });
 
@@ -103,14 +108,46 @@ describe('defaults', () => {
     expect(checksum([])).not.toBe(checksum(['config.collection.intervalSeconds=30']));
   });
 
-  it('renders the ServiceMonitor, the PrometheusRule and the dashboards, no NetworkPolicy or PDB', () => {
+  it('renders the ServiceMonitor, the PrometheusRule, the dashboards and the NetworkPolicy, no PDB', () => {
     expect(byKind(objects, 'ServiceMonitor')).toHaveLength(1);
     expect(byKind(objects, 'PrometheusRule')).toHaveLength(1);
     expect(byKind(objects, 'ConfigMap')).toHaveLength(
       1 + readdirSync(join(repoRoot, 'dashboards/generated')).length,
     );
-    expect(byKind(objects, 'NetworkPolicy')).toHaveLength(0);
     expect(byKind(objects, 'PodDisruptionBudget')).toHaveLength(0);
+  });
+
+  it('turns the NetworkPolicy on: the HTTP port only, from every source', () => {
+    expect(oneOfKind(objects, 'NetworkPolicy').spec).toEqual({
+      podSelector: {
+        matchLabels: { 'app.kubernetes.io/name': 'streamops-agent', 'app.kubernetes.io/instance': 'test' },
+      },
+      policyTypes: ['Ingress'],
+      ingress: [{ ports: [{ port: 'http', protocol: 'TCP' }] }],
+    });
+  });
+
+  it('generates an ingest token Secret, mounts it and requires it on ingest', () => {
+    const secret = oneOfKind(objects, 'Secret');
+    expect(secret.metadata.name).toBe('test-streamops-agent-ingest');
+    const token = Buffer.from((secret.data as Record<string, string>).token ?? '', 'base64').toString();
+    expect(token).toMatch(/^[A-Za-z0-9]{40}$/);
+    expect(container.volumeMounts).toContainEqual({
+      name: 'ingest-token',
+      mountPath: '/run/secrets/streamops-ingest',
+      readOnly: true,
+    });
+    expect(podSpec(deployment).volumes).toContainEqual({
+      name: 'ingest-token',
+      secret: {
+        secretName: 'test-streamops-agent-ingest',
+        defaultMode: 0o440,
+        items: [{ key: 'token', path: 'token' }],
+      },
+    });
+    const config = parseAgentConfig(renderedAgentConfig(objects));
+    expect(config.ingest.token).toEqual({ file: '/run/secrets/streamops-ingest/token' });
+    expect(config.server).toMatchObject({ headersTimeoutMs: 10_000, maxConnections: 1_024 });
   });
 });
 
@@ -161,6 +198,53 @@ describe('toggles', () => {
     expect(byKind(objects, 'Secret')).toHaveLength(0);
   });
 
+  it('uses an existing ingest token Secret instead of generating one', () => {
+    const objects = render(chart, { set: ['ingestToken.existingSecret=shared-ingest', 'ingestToken.key=t'] });
+    expect(byKind(objects, 'Secret')).toHaveLength(0);
+    expect(podSpec(oneOfKind(objects, 'Deployment')).volumes).toContainEqual({
+      name: 'ingest-token',
+      secret: { secretName: 'shared-ingest', defaultMode: 0o440, items: [{ key: 't', path: 't' }] },
+    });
+    expect(parseAgentConfig(renderedAgentConfig(objects)).ingest.token).toEqual({
+      file: '/run/secrets/streamops-ingest/t',
+    });
+  });
+
+  it('leaves the token out when ingest or ingestToken is off', () => {
+    for (const set of [['config.ingest.enabled=false'], ['ingestToken.enabled=false']]) {
+      const objects = render(chart, { set });
+      expect(byKind(objects, 'Secret')).toHaveLength(0);
+      expect(parseAgentConfig(renderedAgentConfig(objects)).ingest.token).toBeUndefined();
+    }
+  });
+
+  it('refuses config.ingest.token beside the generated token, saying what to do', () => {
+    const result = tryRender(chart, { set: ['config.ingest.token.env=TOKEN'] });
+    expect(result.status).not.toBe(0);
+    expect(result.stderr).toContain('set ingestToken.enabled=false to give your own');
+  });
+
+  it('passes config.server on, and probes over HTTPS when the listener has TLS', () => {
+    const objects = render(chart, {
+      set: [
+        'config.server.tls.certFile=/run/secrets/tls/tls.crt',
+        'config.server.tls.keyFile=/run/secrets/tls/tls.key',
+        'config.server.readToken.file=/run/secrets/read/token',
+      ],
+    });
+    const config = parseAgentConfig(renderedAgentConfig(objects));
+    expect(config.server).toMatchObject({
+      host: '0.0.0.0',
+      port: 9308,
+      readToken: { file: '/run/secrets/read/token' },
+      tls: { certFile: '/run/secrets/tls/tls.crt', keyFile: '/run/secrets/tls/tls.key' },
+    });
+    const container = mainContainer(oneOfKind(objects, 'Deployment'));
+    for (const probe of [container.livenessProbe, container.readinessProbe, container.startupProbe]) {
+      expect(probe).toMatchObject({ httpGet: { scheme: 'HTTPS' } });
+    }
+  });
+
   it('labels the dashboards for the Grafana sidecar, with a configurable label', () => {
     const custom = render(chart, { set: ['dashboards.label=my_dashboards', 'dashboards.labelValue=yes'] });
     const dashboards = custom.filter((object) => object.metadata.name.includes('-dashboard-'));
@@ -175,16 +259,18 @@ describe('toggles', () => {
 describe('ci/msk-iam-values.yaml', () => {
   const objects = render(chart, { valuesFiles: ['ci/msk-iam-values.yaml'] });
 
-  it('configures MSK IAM with the region and TLS, and passes no secret', () => {
+  it('configures MSK IAM with the region and TLS, and passes no Kafka secret', () => {
     const config = parseAgentConfig(renderedAgentConfig(objects));
     expect(config.clusters[0]).toMatchObject({
       sasl: { mechanism: 'aws-msk-iam', region: 'eu-west-1' },
       tls: { enabled: true },
     });
     expect(mainContainer(oneOfKind(objects, 'Deployment')).env).toBeUndefined();
+    // Only the chart's own ingest token is mounted.
     expect(podSpec(oneOfKind(objects, 'Deployment')).volumes?.map((volume) => volume.name)).toEqual([
       'config',
       'tmp',
+      'ingest-token',
     ]);
   });
 
@@ -359,6 +445,28 @@ describe('values.schema.json', () => {
       /config\.engines\.0\.url/,
     ],
     ['a bad scrape interval', ['serviceMonitor.interval=often'], /serviceMonitor\.interval/],
+    [
+      'a server host (the chart sets it)',
+      ['config.server.host=127.0.0.1'],
+      /Additional property host is not allowed/,
+    ],
+    ['an inline read token', ['config.server.readToken=hunter2'], /config\.server\.readToken/],
+    [
+      'client certificates without a CA',
+      [
+        'config.server.tls.certFile=/c',
+        'config.server.tls.keyFile=/k',
+        'config.server.tls.clientAuth=require',
+      ],
+      /config\.server\.tls: caFile is required/,
+    ],
+    ['TLS without a key', ['config.server.tls.certFile=/c'], /config\.server\.tls: keyFile is required/],
+    [
+      'an inline ingest token in tokens',
+      ['config.ingest.tokens[0].name=a', 'config.ingest.tokens[0].token=hunter2'],
+      /config\.ingest\.tokens\.0\.token/,
+    ],
+    ['an ingestToken toggle that is not a boolean', ['ingestToken.enabled=maybe'], /ingestToken\.enabled/],
     ['a port out of range', ['service.port=70000'], /service\.port/],
     ['a toggle that is not a boolean', ['dashboards.enabled=maybe'], /dashboards\.enabled/],
     [

@@ -76,6 +76,28 @@ export const agentConfigDescriptions: Readonly<Record<string, string>> = {
   server: 'The HTTP server: `/metrics`, the JSON API, `/healthz`, `/readyz` and OTLP ingest.',
   'server.host': 'Listen address.',
   'server.port': 'Listen port; 0 picks a free one.',
+  'server.readToken':
+    'Bearer token (`Authorization: Bearer <token>`) every read request must carry: `/api/*` and every other GET except `/healthz`, `/readyz` and, unless `metricsRequireReadToken`, `/metrics`. By reference; resolved once when the agent starts. Absent: reads are open. A missing or wrong token is answered 401 with a JSON error.',
+  'server.metricsRequireReadToken':
+    '`true`: `/metrics` needs `readToken` too (give Prometheus `authorization.credentials`). `false`: `/metrics` stays open while the API is protected.',
+  'server.headersTimeoutMs':
+    'Time a client has to send the request headers; slower connections are closed (slowloris). At most `requestTimeoutMs`.',
+  'server.requestTimeoutMs':
+    'Time a client has to send the whole request, body included; slower requests are answered 408 and closed.',
+  'server.keepAliveTimeoutMs':
+    'Idle time after which a kept-alive connection is closed; 0 keeps idle connections open until the client closes them.',
+  'server.maxConnections':
+    'Open connections at once; further ones are closed on arrival. Prometheus, the reporters and the CLI each hold one or a few.',
+  'server.tls':
+    'HTTPS on the listener, from PEM files (a Kubernetes TLS Secret mounts as `tls.crt` and `tls.key`). Absent: plain HTTP. The files are re-read when their modification time changes; a new pair that does not load is logged and the old one kept.',
+  'server.tls.certFile': 'PEM certificate chain of the listener, leaf first.',
+  'server.tls.keyFile': 'PEM private key of `certFile`.',
+  'server.tls.caFile':
+    'PEM CA certificate(s) client certificates are checked against; needed with `clientAuth: require`.',
+  'server.tls.clientAuth':
+    '`require`: every client must present a certificate signed by `caFile` (mutual TLS), or the handshake fails. `none`: no client certificate is asked for.',
+  'server.tls.reloadIntervalSeconds':
+    'How often the modification times of the certificate, key and CA files are checked; a change reloads all three.',
   compatibility: 'Extra series under other exporters’ names, for existing dashboards and alerts.',
   'compatibility.kafkaLagExporter':
     'Also export `kafka_consumergroup_group_lag`, `kafka_consumergroup_group_lag_seconds` (per partition) and `kafka_consumergroup_group_max_lag_seconds`, labelled `cluster_name`, `group`, `topic`, `partition` as kafka-lag-exporter does.',
@@ -84,15 +106,32 @@ export const agentConfigDescriptions: Readonly<Record<string, string>> = {
   'ingest.enabled':
     '`false` removes `POST /v1/metrics`, `/api/v1/pipelines` and every `streamops_pipeline_*` and `streamops_ingest_*` series.',
   'ingest.token':
-    'Bearer token every ingest request must carry (`Authorization: Bearer <token>`), by reference; resolved once when the agent starts. Absent: no authentication.',
+    'Bearer token ingest requests may carry (`Authorization: Bearer <token>`), by reference; resolved once when the agent starts. It is the token named `default`, allowed to report every pipeline. With neither `token` nor `tokens`: no authentication. The token is checked before the body is read.',
+  'ingest.tokens':
+    'Named ingest tokens, beside or instead of `token`: a request must carry one of them. Each instance is bound to the token that first reported it while it is live (see agent/src/ingest/README.md, “Trust model”).',
+  'ingest.tokens[].name':
+    'Who holds the token (a team, a pipeline); unique, `default` is taken when `token` is set. Instances reported with one token cannot be reported with another until they expire.',
+  'ingest.tokens[].token': 'The token, by reference (`{ env: VAR }` or `{ file: /path }`), never inline.',
+  'ingest.tokens[].pipelines':
+    'Pipelines the token may report. Points of other pipelines are refused with `forbidden_pipeline` (partial success, or 403 when nothing is left). Absent: every pipeline.',
   'ingest.instanceTtlSeconds':
-    'A reporting instance silent for this long expires: it stops counting as live, and its counts stay in the pipeline totals.',
+    'A reporting instance silent for this long expires: it stops counting as live, and its counts stay in the pipeline totals. Until then its id stays bound to its token and process start time; a report that differs in either is refused with `identity_conflict` (403).',
   'ingest.maxBodyBytes':
     'Largest request body, checked both as sent and after gzip decompression (413 above it).',
   'ingest.maxInstances':
     'Instances tracked at once; a report from one more is refused with `instance_limit` (429) after expired instances were dropped.',
   'ingest.maxSeriesPerInstance':
     'Series one instance may hold; points of further series are refused with `series_limit`.',
+  'ingest.maxSeries':
+    'Series held over all instances together; points of further series are refused with `series_limit`, existing ones keep updating. With the other caps it bounds memory and `/metrics`: at every default cap the agent stays near 300 MB RSS.',
+  'ingest.maxPipelines':
+    'Pipelines with series at once; series of one more are refused with `pipeline_limit` (429), after the series of a pipeline no live instance reports were dropped.',
+  'ingest.maxInstancesPerPipeline':
+    'Live instances reporting one pipeline; series of one more are refused with `instance_limit` (429) until one expires.',
+  'ingest.maxClockSkewSeconds':
+    'Points whose time is further ahead of the agent’s clock are refused with `timestamp_skew`.',
+  'ingest.maxPointAgeSeconds':
+    'Points whose time is further behind the agent’s clock are refused with `timestamp_skew`.',
   'ingest.reportsPerSecondPerInstance':
     'Average reports per second one instance may send (bursts of up to 20); faster ones are refused with `rate_limited` (429 with `Retry-After`).',
   pipelines:
@@ -175,15 +214,35 @@ evaluation:
 server:
   host: 0.0.0.0
   port: 9308
+  readToken: { env: STREAMOPS_READ_TOKEN }
+  metricsRequireReadToken: false
+  headersTimeoutMs: 10000
+  requestTimeoutMs: 30000
+  keepAliveTimeoutMs: 5000
+  maxConnections: 1024
+  tls:
+    certFile: /etc/streamops/tls/tls.crt
+    keyFile: /etc/streamops/tls/tls.key
+    clientAuth: none
+    reloadIntervalSeconds: 30
 compatibility:
   kafkaLagExporter: false
 ingest:
   enabled: true
   token: { env: STREAMOPS_INGEST_TOKEN }
+  tokens:
+    - name: orders-team
+      token: { file: /run/secrets/orders-ingest-token }
+      pipelines: [orders]
   instanceTtlSeconds: 60
   maxBodyBytes: 4194304
   maxInstances: 5000
   maxSeriesPerInstance: 2000
+  maxSeries: 10000
+  maxPipelines: 50
+  maxInstancesPerPipeline: 100
+  maxClockSkewSeconds: 300
+  maxPointAgeSeconds: 3600
   reportsPerSecondPerInstance: 5
 pipelines:
   windowSeconds: 60

@@ -42,7 +42,23 @@ describe('loadAgentConfig', () => {
       requestTimeoutMs: 10_000,
       concurrency: 8,
     });
-    expect(config.server).toEqual({ host: '0.0.0.0', port: 9308 });
+    expect(config.server).toEqual({
+      host: '0.0.0.0',
+      port: 9308,
+      metricsRequireReadToken: false,
+      headersTimeoutMs: 10_000,
+      requestTimeoutMs: 30_000,
+      keepAliveTimeoutMs: 5_000,
+      maxConnections: 1_024,
+    });
+    expect(config.ingest.tokens).toEqual([]);
+    expect(config.ingest).toMatchObject({
+      maxSeries: 10_000,
+      maxPipelines: 50,
+      maxInstancesPerPipeline: 100,
+      maxClockSkewSeconds: 300,
+      maxPointAgeSeconds: 3_600,
+    });
     expect(config.evaluation.thresholds.default).toEqual({ warnSeconds: 60, errSeconds: 300 });
     expect(config.compatibility.kafkaLagExporter).toBe(false);
   });
@@ -294,6 +310,81 @@ engines: [{ type: flink, name: flink, url: "http://old:8081", intervalSeconds: 6
     ],
   ])('rejects %s, naming the key', (_what, engines, message) => {
     expect(errorOf(() => fromYaml(`${minimal}\nengines: ${engines}\n`))).toContain(message);
+  });
+
+  it('reads ingest tokens, the read token and server TLS', () => {
+    const config = fromYaml(`${minimal}
+server:
+  readToken: { env: READ_TOKEN }
+  metricsRequireReadToken: true
+  tls: { certFile: /tls/tls.crt, keyFile: /tls/tls.key }
+ingest:
+  token: { env: INGEST_TOKEN }
+  tokens:
+    - { name: orders-team, token: { file: /run/secrets/orders }, pipelines: [orders] }
+`);
+    expect(config.server.readToken).toEqual({ env: 'READ_TOKEN' });
+    expect(config.server.tls).toEqual({
+      certFile: '/tls/tls.crt',
+      keyFile: '/tls/tls.key',
+      clientAuth: 'none',
+      reloadIntervalSeconds: 30,
+    });
+    expect(config.ingest.tokens).toEqual([
+      { name: 'orders-team', token: { file: '/run/secrets/orders' }, pipelines: ['orders'] },
+    ]);
+  });
+
+  it.each([
+    [
+      'an inline ingest token',
+      'ingest:\n  tokens: [{ name: a, token: hunter2 }]',
+      'ingest.tokens.0.token: secrets are given by reference only',
+    ],
+    [
+      'a token name used twice',
+      'ingest:\n  tokens: [{ name: a, token: { env: A } }, { name: a, token: { env: B } }]',
+      'ingest.tokens.1.name: token name "a" is used twice',
+    ],
+    [
+      'a token named default beside ingest.token',
+      'ingest:\n  token: { env: A }\n  tokens: [{ name: default, token: { env: B } }]',
+      'ingest.tokens.0.name: the name "default" is the one ingest.token gets',
+    ],
+    [
+      'an empty pipeline list',
+      'ingest:\n  tokens: [{ name: a, token: { env: A }, pipelines: [] }]',
+      'ingest.tokens.0.pipelines: list at least one pipeline',
+    ],
+    [
+      'an inline read token',
+      'server:\n  readToken: hunter2',
+      'server.readToken: secrets are given by reference only',
+    ],
+    [
+      'metricsRequireReadToken without a read token',
+      'server:\n  metricsRequireReadToken: true',
+      'server.metricsRequireReadToken: metricsRequireReadToken needs readToken',
+    ],
+    [
+      'a header timeout over the request timeout',
+      'server:\n  headersTimeoutMs: 40000',
+      'server.headersTimeoutMs: headersTimeoutMs must not be larger than requestTimeoutMs',
+    ],
+    [
+      'client certificates without a CA',
+      'server:\n  tls: { certFile: /c, keyFile: /k, clientAuth: require }',
+      'server.tls.caFile: clientAuth: require needs caFile',
+    ],
+    [
+      'an unknown client auth mode',
+      'server:\n  tls: { certFile: /c, keyFile: /k, clientAuth: optional }',
+      'server.tls.clientAuth',
+    ],
+  ])('rejects %s, naming the key', (_what, yaml, message) => {
+    const text = errorOf(() => fromYaml(`${minimal}\n${yaml}\n`));
+    expect(text).toContain(message);
+    expect(text).not.toContain('hunter2');
   });
 
   it('documents every flag and variable in the help text', () => {

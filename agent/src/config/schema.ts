@@ -74,6 +74,41 @@ const tlsSchema = z
   })
   .strict();
 
+/** The agent's own listener: HTTPS from certificate and key files, re-read when they change. */
+const serverTlsSchema = z
+  .object({
+    certFile: z.string().min(1),
+    keyFile: z.string().min(1),
+    caFile: z.string().min(1).optional(),
+    clientAuth: z.enum(['none', 'require']).default('none'),
+    reloadIntervalSeconds: z.number().min(1).max(86_400).default(30),
+  })
+  .strict()
+  .superRefine((tls, context) => {
+    if (tls.clientAuth === 'require' && tls.caFile === undefined) {
+      context.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ['caFile'],
+        message: 'clientAuth: require needs caFile, the CA that client certificates are checked against',
+      });
+    }
+  });
+
+const tokenName = z
+  .string()
+  .regex(/^[A-Za-z0-9_.-]+$/, 'a token name uses letters, digits, ".", "_" and "-" only');
+
+const ingestTokenSchema = z
+  .object({
+    name: tokenName,
+    token: secretReference,
+    pipelines: z
+      .array(z.string().min(1))
+      .min(1, 'list at least one pipeline, or leave pipelines out for all')
+      .optional(),
+  })
+  .strict();
+
 const thresholdSchema = z
   .object({
     warnSeconds: z.number().positive(),
@@ -192,8 +227,33 @@ export const agentConfigSchema = z
       .object({
         host: z.string().default('0.0.0.0'),
         port: z.number().int().min(0).max(65535).default(9308),
+        /** Bearer token of the read endpoints; by reference only. */
+        readToken: secretReference.optional(),
+        metricsRequireReadToken: z.boolean().default(false),
+        headersTimeoutMs: z.number().int().min(100).max(600_000).default(10_000),
+        requestTimeoutMs: z.number().int().min(100).max(3_600_000).default(30_000),
+        keepAliveTimeoutMs: z.number().int().min(0).max(600_000).default(5_000),
+        maxConnections: z.number().int().min(1).max(1_000_000).default(1_024),
+        tls: serverTlsSchema.optional(),
       })
       .strict()
+      .superRefine((server, context) => {
+        // Node refuses a header timeout longer than the request timeout.
+        if (server.headersTimeoutMs > server.requestTimeoutMs) {
+          context.addIssue({
+            code: z.ZodIssueCode.custom,
+            path: ['headersTimeoutMs'],
+            message: 'headersTimeoutMs must not be larger than requestTimeoutMs',
+          });
+        }
+        if (server.metricsRequireReadToken && server.readToken === undefined) {
+          context.addIssue({
+            code: z.ZodIssueCode.custom,
+            path: ['metricsRequireReadToken'],
+            message: 'metricsRequireReadToken needs readToken',
+          });
+        }
+      })
       .default({}),
     compatibility: z
       .object({ kafkaLagExporter: z.boolean().default(false) })
@@ -202,8 +262,25 @@ export const agentConfigSchema = z
     ingest: z
       .object({
         enabled: z.boolean().default(true),
-        /** Bearer token clients must send; by reference only. */
+        /** Bearer token clients must send; by reference only. Named `default`, every pipeline. */
         token: secretReference.optional(),
+        /** Named tokens, each by reference, optionally bound to pipelines. */
+        tokens: z
+          .array(ingestTokenSchema)
+          .default([])
+          .superRefine((tokens, context) => {
+            const seen = new Set<string>();
+            tokens.forEach((token, index) => {
+              if (seen.has(token.name)) {
+                context.addIssue({
+                  code: z.ZodIssueCode.custom,
+                  path: [index, 'name'],
+                  message: `token name ${JSON.stringify(token.name)} is used twice`,
+                });
+              }
+              seen.add(token.name);
+            });
+          }),
         instanceTtlSeconds: z.number().min(5).max(86_400).default(60),
         maxBodyBytes: z
           .number()
@@ -213,9 +290,25 @@ export const agentConfigSchema = z
           .default(4 * 1024 * 1024),
         maxInstances: z.number().int().min(1).max(100_000).default(5_000),
         maxSeriesPerInstance: z.number().int().min(1).max(100_000).default(2_000),
+        // Caps sized so that an agent at all of them stays well inside the chart's 512 Mi (agent/src/ingest/README.md).
+        maxSeries: z.number().int().min(1).max(1_000_000).default(10_000),
+        maxPipelines: z.number().int().min(1).max(10_000).default(50),
+        maxInstancesPerPipeline: z.number().int().min(1).max(100_000).default(100),
+        maxClockSkewSeconds: z.number().int().min(1).max(86_400).default(300),
+        maxPointAgeSeconds: z.number().int().min(1).max(604_800).default(3_600),
         reportsPerSecondPerInstance: z.number().positive().max(1_000).default(5),
       })
       .strict()
+      .superRefine((ingest, context) => {
+        const index = ingest.tokens.findIndex((token) => token.name === 'default');
+        if (ingest.token !== undefined && index >= 0) {
+          context.addIssue({
+            code: z.ZodIssueCode.custom,
+            path: ['tokens', index, 'name'],
+            message: 'the name "default" is the one ingest.token gets; give this token another name',
+          });
+        }
+      })
       .default({}),
     pipelines: z
       .object({
@@ -255,5 +348,9 @@ export type ClusterConfig = AgentConfig['clusters'][number];
 export type DeclaredPipelineConfig = AgentConfig['pipelines']['declared'][number];
 /** One Flink or Storm endpoint. */
 export type EngineEndpointConfig = AgentConfig['engines'][number];
+/** The agent's HTTP server settings. */
+export type ServerConfig = AgentConfig['server'];
+/** One named ingest token, still a reference. */
+export type IngestTokenConfig = AgentConfig['ingest']['tokens'][number];
 /** A reference to a secret held in an environment variable or a file. */
 export type SecretReference = z.infer<typeof secretReference>;

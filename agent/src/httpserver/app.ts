@@ -1,4 +1,4 @@
-import express, { type Express, type Request, type Response } from 'express';
+import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import { type EngineEndpointHealth } from '../engines/endpoint-health';
 import { IngestRejectionReason } from '../ingest/limits';
 import { type OtlpMetricsIngest } from '../ingest/ingest-handler';
@@ -6,6 +6,9 @@ import { type PipelineModel } from '../pipelines/model';
 import { infinityReplacer } from '../protocol/json-infinity';
 import { expositionContentType, type ExpositionFormat } from '../prometheus/exposition';
 import { type ClusterLagSnapshot } from '../protocol/lag-snapshot';
+import { BearerToken } from '../ingest/tokens';
+import { readBody } from './body';
+import { ThrottledLog } from '../logging/throttled-log';
 
 /** What the HTTP layer reads. It never calls Kafka: everything comes from the last cycle. */
 export interface AgentReadModel {
@@ -20,7 +23,27 @@ export interface AgentReadModel {
   engines?(): readonly EngineEndpointHealth[];
   /** OTLP metrics ingest behind POST /v1/metrics; absent when ingest is off. */
   readonly ingest?: OtlpMetricsIngest;
+  /** State and last error of each internal part (cycles, pipeline view, engine polls, render), for /healthz. */
+  internalHealth?(): Readonly<Record<string, { readonly state: 'ok' | 'failing' }>>;
 }
+
+/** Options of {@link createAgentApp}. */
+export interface AgentAppOptions {
+  /**
+   * Bearer token every read request must carry: `/api/*` and every GET but `/healthz`,
+   * `/readyz` and (unless `metricsRequireReadToken`) `/metrics`. Absent or null: reads are open.
+   */
+  readonly readToken?: string | null;
+  /** `/metrics` needs the read token too. */
+  readonly metricsRequireReadToken?: boolean;
+  /** Where request errors are logged (one line per kind per minute); default: stderr. */
+  readonly log?: (line: string) => void;
+  /** Clock of the error log, epoch milliseconds. */
+  readonly now?: () => number;
+}
+
+/** Content-Encodings of OTLP ingest: the documented ones, identity and gzip. */
+const ingestEncodings = new Set(['', 'identity', 'gzip', 'x-gzip']);
 
 function sendJson(response: Response, status: number, body: unknown): void {
   response.status(status).type('application/json').send(JSON.stringify(body, infinityReplacer));
@@ -57,11 +80,81 @@ function clusterSummary(snapshot: ClusterLagSnapshot) {
   };
 }
 
+/** Whether a request needs the read token: everything but probes, ingest and (by default) /metrics. */
+function needsReadToken(request: Request, metricsRequireReadToken: boolean): boolean {
+  if (request.path === '/healthz' || request.path === '/readyz') return false;
+  if (request.path === '/v1/metrics' && request.method === 'POST') return false;
+  if (request.path === '/metrics') return metricsRequireReadToken;
+  return true;
+}
+
+/** Status, error code and the message a client may see, for an error thrown while answering. */
+function describeError(error: unknown): { status: number; error: string; message: string; kind: string } {
+  const status =
+    (error as { status?: unknown; statusCode?: unknown }).status ??
+    (error as { statusCode?: unknown }).statusCode;
+  if (error instanceof URIError || (error as { name?: unknown }).name === 'URIError') {
+    return {
+      status: 400,
+      error: 'bad_request',
+      message: 'the URL has a malformed percent-escape',
+      kind: 'malformed_url',
+    };
+  }
+  const type = (error as { type?: unknown }).type;
+  if (typeof type === 'string' && type.startsWith('entity.')) {
+    const code = typeof status === 'number' && status >= 400 && status < 500 ? status : 400;
+    return {
+      status: code,
+      error: 'bad_request',
+      message: 'the request body could not be read',
+      kind: `body_${type}`,
+    };
+  }
+  if (typeof status === 'number' && Number.isInteger(status) && status >= 400 && status < 500) {
+    return {
+      status,
+      error: 'bad_request',
+      message: 'the request could not be handled',
+      kind: `client_${status}`,
+    };
+  }
+  return {
+    status: 500,
+    error: 'internal_error',
+    message: 'the agent could not answer this request',
+    kind: 'internal',
+  };
+}
+
 /** Builds the agent's express app: /metrics, the JSON API, /healthz and /readyz. */
-export function createAgentApp(model: AgentReadModel): Express {
+export function createAgentApp(model: AgentReadModel, options: AgentAppOptions = {}): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
+  const errorLog = new ThrottledLog({
+    log: options.log ?? ((line) => console.error(line)),
+    now: options.now ?? Date.now,
+  });
+
+  const readToken =
+    options.readToken === undefined || options.readToken === null
+      ? null
+      : new BearerToken(options.readToken, 'readToken');
+  if (readToken !== null) {
+    const metricsRequireReadToken = options.metricsRequireReadToken ?? false;
+    app.use((request, response, next) => {
+      if (
+        !needsReadToken(request, metricsRequireReadToken) ||
+        readToken.matches(request.get('authorization'))
+      ) {
+        next();
+        return;
+      }
+      response.setHeader('WWW-Authenticate', 'Bearer realm="streamops"');
+      sendJson(response, 401, { error: 'unauthorized', message: 'missing or wrong bearer token' });
+    });
+  }
 
   const findCluster = (request: Request, response: Response): ClusterLagSnapshot | undefined => {
     const name = request.params.cluster;
@@ -79,7 +172,14 @@ export function createAgentApp(model: AgentReadModel): Express {
     }, next);
   });
 
-  app.get('/healthz', (_request, response) => sendJson(response, 200, { status: 'ok' }));
+  // Always 200 while the process serves: a failing part is reported here (and counted in
+  // /metrics), and restarting the agent would lose its history without fixing the input.
+  app.get('/healthz', (_request, response) => {
+    const parts = model.internalHealth?.();
+    if (parts === undefined) return sendJson(response, 200, { status: 'ok' });
+    const failing = Object.values(parts).some((part) => part.state === 'failing');
+    sendJson(response, 200, { status: failing ? 'degraded' : 'ok', parts });
+  });
 
   app.get('/readyz', (_request, response) => {
     const snapshots = model.snapshots();
@@ -159,43 +259,62 @@ export function createAgentApp(model: AgentReadModel): Express {
 
   const ingest = model.ingest;
   if (ingest) {
-    // express.raw inflates gzip itself and stops at the limit; its refusals are answered
-    // and counted by the ingest like every other refusal.
-    const rawBody = express.raw({ type: () => true, limit: ingest.limits.maxBodyBytes });
     const answer = (response: Response, reply: ReturnType<OtlpMetricsIngest['handle']>) => {
       response.status(reply.status).set(reply.headers).type(reply.contentType).send(Buffer.from(reply.body));
     };
-    app.post(
-      '/v1/metrics',
-      (request, response, next) =>
-        rawBody(request, response, (error?: unknown) => {
-          if (error === undefined || error === null) return next();
-          const type = (error as { type?: string }).type;
-          const reason =
-            type === 'entity.too.large'
-              ? IngestRejectionReason.BodyTooLarge
-              : type === 'encoding.unsupported'
-                ? IngestRejectionReason.UnsupportedEncoding
-                : (request.get('content-type') ?? '').includes('protobuf')
-                  ? IngestRejectionReason.MalformedProtobuf
-                  : IngestRejectionReason.MalformedJson;
-          answer(
-            response,
-            ingest.refuseRequest(request.get('content-type'), reason, String((error as Error).message)),
-          );
-        }),
-      (request, response) => {
-        answer(
+    // Refused before (or while) the body is read: the connection closes rather than drain it.
+    const answerAndClose = (response: Response, reply: ReturnType<OtlpMetricsIngest['handle']>) => {
+      response.setHeader('Connection', 'close');
+      answer(response, reply);
+    };
+    const limit = ingest.limits.maxBodyBytes;
+    app.post('/v1/metrics', (request, response, next) => {
+      const contentType = request.get('content-type');
+      const authorization = request.get('authorization');
+      // Everything the headers can tell is checked before a byte of the body is read.
+      const unauthorised = ingest.checkAuthorization(contentType, authorization);
+      if (unauthorised !== null) return answerAndClose(response, unauthorised);
+      const contentEncoding = request.get('content-encoding');
+      if (!ingestEncodings.has((contentEncoding ?? '').trim().toLowerCase())) {
+        return answerAndClose(
           response,
-          ingest.handle({
-            contentType: request.get('content-type'),
-            contentEncoding: undefined,
-            authorization: request.get('authorization'),
-            body: Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0),
-          }),
+          ingest.refuseRequest(
+            contentType,
+            IngestRejectionReason.UnsupportedEncoding,
+            `Content-Encoding ${JSON.stringify(contentEncoding)} is not supported; send gzip or no encoding`,
+          ),
         );
-      },
-    );
+      }
+      const declared = request.get('content-length');
+      if (declared !== undefined && !(Number(declared) <= limit)) {
+        return answerAndClose(
+          response,
+          ingest.refuseRequest(
+            contentType,
+            IngestRejectionReason.BodyTooLarge,
+            `Content-Length ${declared} is over the limit of ${limit} bytes`,
+          ),
+        );
+      }
+      readBody(request, limit).then((read) => {
+        if (read.ok) {
+          // The handler inflates gzip itself, stopping at the same limit.
+          answer(response, ingest.handle({ contentType, contentEncoding, authorization, body: read.body }));
+        } else if (read.reason === 'too_large') {
+          answerAndClose(
+            response,
+            ingest.refuseRequest(
+              contentType,
+              IngestRejectionReason.BodyTooLarge,
+              `body is over the limit of ${limit} bytes`,
+            ),
+          );
+        } else {
+          // The client went away: nobody to answer.
+          request.socket.destroy();
+        }
+      }, next);
+    });
   }
 
   app.get('/api/v1/engines', (_request, response) => {
@@ -222,6 +341,8 @@ export function createAgentApp(model: AgentReadModel): Express {
           lagMessages: pipeline.lagMessages,
           lagSeconds: pipeline.lagSeconds,
           timeToDrainSeconds: pipeline.timeToDrainSeconds,
+          // Degraded: the values are the last good model's, made at modelAt (null: none).
+          ...(pipeline.degraded ? { degraded: pipeline.degraded, modelAt: pipeline.modelAt ?? null } : {}),
         })),
       });
     });
@@ -262,5 +383,20 @@ export function createAgentApp(model: AgentReadModel): Express {
   }
 
   app.use((request, response) => notFound(response, `no route for ${request.method} ${request.path}`));
+  // Express's own handler answers HTML with a stack trace; this one JSON, logged once per kind a minute.
+  app.use((error: unknown, request: Request, response: Response, next: NextFunction) => {
+    void next;
+    const described = describeError(error);
+    const detail = error instanceof Error ? error.message : String(error);
+    errorLog.log(
+      described.kind,
+      `streamops-agent: http: ${request.method} ${request.path.slice(0, 200)} answered ${described.status} (${described.kind}): ${detail.slice(0, 500)}`,
+    );
+    if (response.headersSent) {
+      request.socket.destroy();
+      return;
+    }
+    sendJson(response, described.status, { error: described.error, message: described.message });
+  });
   return app;
 }

@@ -3,7 +3,10 @@
 // body must give either a checked export within the limits or a typed refusal; nothing
 // may throw, hang, or produce more than the limits allow.
 import { gzipSync } from 'node:zlib';
+import { type ClusterSource } from '../collector/cluster-source';
+import { parseAgentConfig } from '../config/load';
 import { InstanceStore } from '../pipelines/instance-store';
+import { startAgent, type RunningAgent } from '../runtime/agent';
 import { decodeMetricsRequest, type DecodeResult, type OtlpEncoding } from './decode';
 import { OtlpDecodeError } from './decode-error';
 import { OtlpMetricsIngest } from './ingest-handler';
@@ -593,19 +596,421 @@ describe('OTLP decoders under fuzzing', () => {
         authorization: undefined,
         body: gzip ? gzipSync(body) : body,
       });
-      expect([200, 400, 413, 429]).toContain(response.status);
+      expect([200, 400, 403, 413, 429]).toContain(response.status);
       if (round % 100 === 0) store.snapshot();
     }
     const stats = store.stats();
+    // No aggregate the store holds is ever non-finite, whatever the values sent.
+    for (const pipeline of store.snapshot().pipelines) {
+      for (const series of pipeline.series) expect(Number.isFinite(series.value)).toBe(true);
+    }
     expect(stats.instances).toBeLessThanOrEqual(6);
     expect(stats.series).toBeLessThanOrEqual(6 * 8);
     expect(stats.aggregateSeries).toBeLessThanOrEqual(40);
     const counts = ingest.counts();
     expect(counts.acceptedPayloads).toBeGreaterThan(500);
-    expect(counts.acceptedPoints).toBeGreaterThan(300);
+    // Fewer than the payloads: random start times of one instance id are identity conflicts (403).
+    expect(counts.acceptedPoints).toBeGreaterThan(200);
     // The store's own limits were reached and reported, not just the decoder's.
     expect(counts.rejectedPoints.series_limit + counts.rejectedPayloads.series_limit).toBeGreaterThan(0);
     expect(counts.rejectedPoints.instance_limit + counts.rejectedPayloads.instance_limit).toBeGreaterThan(0);
     generatedTimeOffsetNs = 0;
+  });
+});
+
+// Sums, types and identities, through a whole agent over HTTP (its real wiring of tokens,
+// identities, validation and caps): random reports whose values sit near the largest
+// double, whose metric names come back as counter, gauge or histogram at random, whose
+// instance ids, tokens and process start times collide, and whose times are sometimes a
+// day off. Alongside, a victim instance reports a counter it alone owns while others claim
+// its id. Nothing may throw, no aggregate may be non-finite, the caps hold, and the
+// victim's counter stays exactly what it sent.
+describe('the ingest under hostile sums, types and identities', () => {
+  const caps = {
+    maxInstances: 12,
+    maxInstancesPerPipeline: 5,
+    maxSeriesPerInstance: 10,
+    maxSeries: 80,
+    maxPipelines: 4,
+  };
+  const tokens = { first: 'fuzz-token-first-0123456789', second: 'fuzz-token-second-0123456789' };
+  const names = [
+    'streamops_consumer_lost_messages_total',
+    'streamops_stage_messages_total',
+    'streamops_consumer_record_age_seconds',
+    'streamops_fuzz_level',
+    'streamops_fuzz_count_total',
+  ];
+  const kinds = ['counter', 'delta', 'updown', 'gauge', 'histogram'] as const;
+  const MAX_HALF = Number.MAX_VALUE / 2;
+  const nearOverflow = [
+    Number.MAX_VALUE,
+    1e308,
+    9e307,
+    MAX_HALF,
+    MAX_HALF * (1 + 2 ** -52),
+    1e300,
+    2 ** 53,
+    2 ** 53 + 2,
+  ];
+  const day = 86_400_000;
+  const emptyCluster: ClusterSource = {
+    listGroups: () => Promise.resolve([]),
+    describeGroups: () => Promise.resolve([]),
+    fetchCommittedOffsets: () => Promise.resolve([]),
+    fetchWatermarks: () => Promise.resolve([]),
+    fetchRecordTimestamps: () => Promise.resolve(new Map()),
+    close: () => Promise.resolve(),
+  };
+  const saved = { ...process.env };
+  let agent: RunningAgent | undefined;
+
+  afterEach(async () => {
+    jest.restoreAllMocks();
+    await agent?.stop();
+    agent = undefined;
+    process.env = { ...saved };
+  });
+
+  function value(random: Random): number {
+    return random.chance(0.6) ? random.pick(nearOverflow) : random.int(1_000);
+  }
+
+  function metricOf(random: Random, name: string, startNs: number, timeNs: number): OtlpMetric {
+    const attributes = [
+      { key: 'topic', value: random.pick(['a', 'b', 'c', 'd', 'e', 'f']) },
+      { key: 'outcome', value: random.pick(['success', 'error']) },
+    ];
+    const kind = random.pick(kinds);
+    const point = {
+      attributes,
+      startTimeUnixNano: startNs,
+      timeUnixNano: timeNs,
+      value: value(random),
+      flags: 0,
+    };
+    switch (kind) {
+      case 'gauge':
+        return { name, unit: '', data: { type: 'gauge', points: [{ ...point, startTimeUnixNano: 0 }] } };
+      case 'histogram': {
+        const count = Math.min(point.value, 2 ** 53);
+        return {
+          name,
+          unit: '',
+          data: {
+            type: 'histogram',
+            temporality: random.chance(0.8) ? 2 : 1,
+            points: [
+              { ...point, count, sum: point.value, bucketCounts: [count], explicitBounds: [], flags: 0 },
+            ],
+          },
+        };
+      }
+      default:
+        return {
+          name,
+          unit: '',
+          data: {
+            type: 'sum',
+            temporality: kind === 'delta' ? 1 : 2,
+            monotonic: kind !== 'updown',
+            points: [point],
+          },
+        };
+    }
+  }
+
+  function resourceOf(
+    random: Random,
+    identity: { service: string; instance: string },
+    metrics: OtlpMetric[],
+  ): OtlpMetricsRequest['resourceMetrics'][number] {
+    return {
+      resourceAttributes: [
+        { key: 'service.name', value: identity.service },
+        { key: 'service.instance.id', value: identity.instance },
+      ],
+      scopeMetrics: [{ scopeName: random.pick(['', '@streamops/sdk']), metrics }],
+    };
+  }
+
+  async function post(
+    body: Uint8Array,
+    json: boolean,
+    token: string | null,
+  ): Promise<{ status: number; text: string }> {
+    const headers: Record<string, string> = {
+      'content-type': json ? 'application/json' : 'application/x-protobuf',
+    };
+    if (token !== null) headers.authorization = `Bearer ${token}`;
+    const response = await fetch(`${agent?.url ?? ''}/v1/metrics`, { method: 'POST', headers, body });
+    return { status: response.status, text: json ? await response.text() : '' };
+  }
+
+  /** Every number in a model: finite, or null where the model could not compute it. */
+  function nonFiniteNumbers(value: unknown, path: string, out: string[]): string[] {
+    if (typeof value === 'number') {
+      if (!Number.isFinite(value)) out.push(`${path} = ${value}`);
+    } else if (Array.isArray(value)) {
+      value.forEach((item, index) => nonFiniteNumbers(item, `${path}[${index}]`, out));
+    } else if (value !== null && typeof value === 'object') {
+      for (const [key, item] of Object.entries(value)) nonFiniteNumbers(item, `${path}.${key}`, out);
+    }
+    return out;
+  }
+
+  it('never throws, never stores a non-finite aggregate, holds the caps and keeps the victim exact', async () => {
+    process.env.FUZZ_TOKEN_FIRST = tokens.first;
+    process.env.FUZZ_TOKEN_SECOND = tokens.second;
+    const clock = { now: Date.now() };
+    // The store the agent creates, caught at its first report.
+    const stores = new Set<InstanceStore>();
+    const apply = Object.getOwnPropertyDescriptor(InstanceStore.prototype, 'apply')?.value as (
+      this: InstanceStore,
+      report: Parameters<InstanceStore['apply']>[0],
+    ) => ReturnType<InstanceStore['apply']>;
+    jest.spyOn(InstanceStore.prototype, 'apply').mockImplementation(function (this: InstanceStore, report) {
+      stores.add(this);
+      return apply.call(this, report);
+    });
+    agent = await startAgent(
+      parseAgentConfig({
+        clusters: [{ name: 'local', brokers: ['127.0.0.1:9'] }],
+        collection: { intervalSeconds: 3600 },
+        server: { host: '127.0.0.1', port: 0 },
+        ingest: {
+          instanceTtlSeconds: 30,
+          tokens: [
+            { name: 'first', token: { env: 'FUZZ_TOKEN_FIRST' } },
+            { name: 'second', token: { env: 'FUZZ_TOKEN_SECOND' } },
+          ],
+          ...caps,
+        },
+        pipelines: { windowSeconds: 5 },
+      }),
+      {
+        createSource: () => emptyCluster,
+        log: () => undefined,
+        nowMs: () => clock.now,
+        timers: { setTimeout: () => null, clearTimeout: () => undefined },
+      },
+    );
+    await agent.collectNow();
+
+    const random = new Random(0x5eed0006);
+    const victimStartMs = clock.now + 1;
+    let victimValue = 0;
+    let fresh = 0;
+    const statuses = new Map<number, number>();
+    const check = async (round: number) => {
+      await agent?.collectNow();
+      expect(stores.size).toBe(1);
+      const [store] = stores;
+      const snapshot = store!.snapshot();
+      const stats = store!.stats();
+      const context = `after round ${round}`;
+      const infinite = snapshot.pipelines.flatMap((pipeline) =>
+        pipeline.series
+          .filter(
+            (series) =>
+              !Number.isFinite(series.value) ||
+              (series.histogram !== null &&
+                (!Number.isFinite(series.histogram.count) ||
+                  (series.histogram.sum !== null && !Number.isFinite(series.histogram.sum)))),
+          )
+          .map((series) => `${pipeline.pipeline} ${series.metric} = ${series.value}`),
+      );
+      expect({ context, infinite }).toEqual({ context, infinite: [] });
+      expect({ context, pipelines: snapshot.pipelines.length <= caps.maxPipelines }).toEqual({
+        context,
+        pipelines: true,
+      });
+      for (const pipeline of snapshot.pipelines) {
+        expect({
+          context,
+          pipeline: pipeline.pipeline,
+          live: pipeline.liveInstances <= caps.maxInstancesPerPipeline,
+        }).toEqual({
+          context,
+          pipeline: pipeline.pipeline,
+          live: true,
+        });
+      }
+      expect(stats.instances).toBeLessThanOrEqual(caps.maxInstances);
+      expect(stats.aggregateSeries).toBeLessThanOrEqual(caps.maxSeries);
+      expect(stats.series).toBeLessThanOrEqual(caps.maxInstances * caps.maxSeriesPerInstance);
+      expect({ context, models: nonFiniteNumbers(agent?.pipelines(), 'models', []) }).toEqual({
+        context,
+        models: [],
+      });
+      // The victim's counter is its own: exactly its last cumulative value.
+      const victim = snapshot.pipelines.find((pipeline) => pipeline.pipeline === 'victim');
+      const owned = victim?.series.find(
+        (series) => series.metric === names[0] && series.attributes.topic === 'v',
+      );
+      expect({ context, victim: owned?.value }).toEqual({ context, victim: victimValue });
+    };
+
+    for (let round = 0; round < 400; round++) {
+      clock.now += 1_000 + random.int(500);
+      generatedTimeOffsetNs = 0;
+      // The victim, first in the store (its pipeline, instance and series fit every cap).
+      victimValue += 1 + random.int(5);
+      const victimBody = encodeOtlpJson({
+        resourceMetrics: [
+          {
+            resourceAttributes: [
+              { key: 'service.name', value: 'victim' },
+              { key: 'service.instance.id', value: 'victim-1' },
+            ],
+            scopeMetrics: [
+              {
+                scopeName: '@streamops/sdk',
+                metrics: [
+                  {
+                    name: names[0]!,
+                    unit: '',
+                    data: {
+                      type: 'sum',
+                      temporality: 2,
+                      monotonic: true,
+                      points: [
+                        {
+                          attributes: [{ key: 'topic', value: 'v' }],
+                          startTimeUnixNano: victimStartMs * 1e6,
+                          timeUnixNano: clock.now * 1e6,
+                          value: victimValue,
+                          flags: 0,
+                        },
+                      ],
+                    },
+                  },
+                ],
+              },
+            ],
+          },
+        ],
+      });
+      const victimAnswer = await post(victimBody, true, tokens.first);
+      expect({ round, status: victimAnswer.status, body: victimAnswer.text }).toEqual({
+        round,
+        status: 200,
+        body: '{}',
+      });
+
+      // One well-identified instance that invents new metric names every round: past its
+      // series cap, its new series are refused (the others' churn never fills the store).
+      const hogMetrics: OtlpMetric[] = [0, 1, 2].map((index) => ({
+        name: `streamops_hog_${round}_${index}_total`,
+        unit: '',
+        data: {
+          type: 'sum',
+          temporality: 2,
+          monotonic: true,
+          points: [
+            {
+              attributes: [],
+              startTimeUnixNano: victimStartMs * 1e6,
+              timeUnixNano: clock.now * 1e6,
+              value: 1,
+              flags: 0,
+            },
+          ],
+        },
+      }));
+      const hog = await post(
+        encodeOtlpJson({
+          resourceMetrics: [resourceOf(random, { service: 'hog', instance: 'hog-1' }, hogMetrics)],
+        }),
+        true,
+        tokens.first,
+      );
+      expect([200, 400]).toContain(hog.status);
+
+      // Someone else claims the victim's id: another token, or the same one with another start time.
+      if (round > 0 && random.chance(0.3)) {
+        const other = random.chance(0.5);
+        const startMs = other ? victimStartMs : victimStartMs - 1 - random.int(100_000);
+        const claim = encodeOtlpJson({
+          resourceMetrics: [
+            resourceOf(random, { service: 'victim', instance: 'victim-1' }, [
+              metricOf(random, names[0]!, startMs * 1e6, clock.now * 1e6),
+              {
+                name: names[0]!,
+                unit: '',
+                data: {
+                  type: 'sum',
+                  temporality: 2,
+                  monotonic: true,
+                  points: [
+                    {
+                      attributes: [{ key: 'topic', value: 'v' }],
+                      startTimeUnixNano: startMs * 1e6,
+                      timeUnixNano: clock.now * 1e6,
+                      value: value(random),
+                      flags: 0,
+                    },
+                  ],
+                },
+              },
+            ]),
+          ],
+        });
+        const answer = await post(claim, true, other ? tokens.second : tokens.first);
+        expect({ round, claim: answer.status }).toEqual({ round, claim: 403 });
+      }
+
+      // Everyone else: colliding ids, tokens and start times, near-overflow values, changing types.
+      for (let request = 1 + random.int(3); request > 0; request--) {
+        const resources = Array.from({ length: 1 + random.int(3) }, () => {
+          const identity = {
+            service: `p${random.int(6)}`,
+            instance: random.chance(0.3) ? `fresh-${fresh++}` : `i-${random.int(20)}`,
+          };
+          const startMs = victimStartMs + random.pick([0, 0, 0, 1_000, 60_000]);
+          const skew = random.chance(0.05) ? random.pick([day, -2 * day]) : -random.int(500);
+          const timeMs = clock.now + skew;
+          const metrics = Array.from({ length: 1 + random.int(4) }, () =>
+            metricOf(
+              random,
+              random.chance(0.4) ? `streamops_fuzz_${random.int(40)}_total` : random.pick(names),
+              startMs * 1e6,
+              timeMs * 1e6,
+            ),
+          );
+          return resourceOf(random, identity, metrics);
+        });
+        const json = random.chance(0.5);
+        const request: OtlpMetricsRequest = { resourceMetrics: resources };
+        const token = random.chance(0.02) ? null : random.chance(0.5) ? tokens.first : tokens.second;
+        const answer = await post(json ? encodeOtlpJson(request) : encodeOtlpProtobuf(request), json, token);
+        statuses.set(answer.status, (statuses.get(answer.status) ?? 0) + 1);
+        expect([200, 400, 401, 403, 429]).toContain(answer.status);
+      }
+      if (round % 40 === 39) await check(round);
+    }
+    await check(400);
+
+    // The fuzz reached every refusal it is about, not only the decoder's.
+    const text = await (await fetch(`${agent.url}/metrics`)).text();
+    const refused = new Map<string, number>();
+    for (const match of text.matchAll(
+      /^streamops_ingest_rejected_(?:payloads|points)_total\{reason="([a-z_]+)"\} (\S+)$/gm,
+    )) {
+      refused.set(match[1]!, (refused.get(match[1]!) ?? 0) + Number(match[2]));
+    }
+    for (const reason of [
+      'value_overflow',
+      'type_conflict',
+      'identity_conflict',
+      'timestamp_skew',
+      'instance_limit',
+      'series_limit',
+      'pipeline_limit',
+      'unauthorized',
+    ]) {
+      expect({ reason, refused: (refused.get(reason) ?? 0) > 0 }).toEqual({ reason, refused: true });
+    }
+    expect(statuses.get(200)).toBeGreaterThan(100);
   });
 });

@@ -5,7 +5,7 @@ import {
   type OtlpHttpResponse,
   type ReportSink,
 } from './ingest-handler';
-import { IngestRejectionReason } from './limits';
+import { IngestRejectionReason, ingestRejectionReasons } from './limits';
 import { encodeOtlpJson, encodeOtlpProtobuf } from './otlp-encode';
 import { type OtlpMetricsRequest, type OtlpNumberPoint } from './otlp-model';
 import { ProtobufReader } from './protobuf-reader';
@@ -301,6 +301,37 @@ describe('OtlpMetricsIngest', () => {
     expect(refused.rejection?.reason).toBe(IngestRejectionReason.SeriesLimit);
   });
 
+  it('logs refusals at most once per reason a minute, saying how many were left out', () => {
+    const clock = { now: 0 };
+    const lines: string[] = [];
+    const sink = new RecordingSink((report) =>
+      report.instance.serviceInstanceId === 'full'
+        ? [
+            {
+              reason: IngestRejectionReason.SeriesLimit,
+              points: 2,
+              message: 'instance full of svc has 10 series',
+            },
+          ]
+        : [],
+    );
+    const ingest = new OtlpMetricsIngest({ sink, now: () => clock.now, log: (line) => lines.push(line) });
+    ingest.handle(jsonRequest(encodeOtlpJson(request(['ok', 'full']))));
+    ingest.handle(jsonRequest(encodeOtlpJson(request(['full']))));
+    ingest.handle(jsonRequest(encodeOtlpJson(request(['ok'])), { contentType: 'text/plain' }));
+    expect(lines).toEqual([
+      'streamops-agent: ingest refused 2 points: instance full of svc has 10 series (series_limit)',
+      expect.stringMatching(
+        /^streamops-agent: ingest refused a request \(HTTP 415\): .* \(unsupported_media_type\)$/,
+      ),
+    ]);
+    clock.now += 60_000;
+    ingest.handle(jsonRequest(encodeOtlpJson(request(['full']))));
+    expect(lines[2]).toBe(
+      'streamops-agent: ingest refused a request (HTTP 400): instance full of svc has 10 series (series_limit) (1 more like it since the last one logged)',
+    );
+  });
+
   describe('rate limits', () => {
     it('limits each instance, answering 429 with Retry-After when every instance is over', () => {
       const { ingest, clock } = setUp({
@@ -367,7 +398,7 @@ describe('OtlpMetricsIngest', () => {
   it('keeps every reason in the counts, zeros included', () => {
     const { ingest } = setUp();
     const counts = ingest.counts();
-    expect(Object.keys(counts.rejectedPayloads)).toHaveLength(12);
+    expect(Object.keys(counts.rejectedPayloads)).toHaveLength(ingestRejectionReasons.length);
     expect(Object.values(counts.rejectedPoints).every((count) => count === 0)).toBe(true);
   });
 
@@ -381,5 +412,155 @@ describe('OtlpMetricsIngest', () => {
     const body = jsonBody(response) as { partialSuccess: { errorMessage: string } };
     expect(body.partialSuccess.errorMessage).toHaveLength(1000);
     expect(body.partialSuccess.errorMessage.endsWith('…')).toBe(true);
+  });
+});
+
+describe('OtlpMetricsIngest tokens and identities', () => {
+  /** One instance of `pipeline` whose counters started at `startNs`. */
+  function pipelineRequest(
+    pipeline: string,
+    instance: string,
+    startNs = T0_NS,
+    pointPipelines: (string | null)[] = [null, null],
+  ): OtlpMetricsRequest {
+    return {
+      resourceMetrics: [
+        {
+          resourceAttributes: [
+            { key: 'service.name', value: 'svc' },
+            { key: 'service.instance.id', value: instance },
+            { key: 'streamops.pipeline', value: pipeline },
+          ],
+          scopeMetrics: [
+            {
+              scopeName: '',
+              metrics: [
+                {
+                  name: 'streamops_consumer_messages_total',
+                  unit: '',
+                  data: {
+                    type: 'sum',
+                    temporality: 2,
+                    monotonic: true,
+                    points: pointPipelines.map((pointPipeline, index) => ({
+                      ...point(index),
+                      startTimeUnixNano: startNs,
+                      attributes: pointPipeline === null ? [] : [{ key: 'pipeline', value: pointPipeline }],
+                    })),
+                  },
+                },
+              ],
+            },
+          ],
+        },
+      ],
+    };
+  }
+
+  const tokens = [
+    { name: 'orders-team', token: 'ord', pipelines: ['orders'] },
+    { name: 'payments-team', token: 'pay', pipelines: ['payments'] },
+  ];
+
+  function send(
+    ingest: OtlpMetricsIngest,
+    body: OtlpMetricsRequest,
+    authorization: string | undefined,
+  ): OtlpHttpResponse {
+    return ingest.handle(jsonRequest(encodeOtlpJson(body), { authorization }));
+  }
+
+  it('accepts every named token and the single bearer token beside them', () => {
+    const { ingest, sink } = setUp({ bearerToken: 'all', tokens });
+    expect(ingest.authenticationRequired).toBe(true);
+    expect(send(ingest, pipelineRequest('orders', 'a'), 'Bearer ord').status).toBe(200);
+    expect(send(ingest, pipelineRequest('payments', 'b'), 'Bearer pay').status).toBe(200);
+    expect(send(ingest, pipelineRequest('anything', 'c'), 'Bearer all').status).toBe(200);
+    expect(send(ingest, pipelineRequest('orders', 'd'), 'Bearer nope').status).toBe(401);
+    expect(sink.reports).toHaveLength(3);
+    expect(ingest.checkAuthorization('application/json', 'Bearer pay')).toBeNull();
+  });
+
+  it('refuses a token name given twice', () => {
+    expect(() => setUp({ bearerToken: 'x', tokens: [{ name: 'default', token: 'y' }] })).toThrow(
+      'ingest token name "default" is used twice',
+    );
+  });
+
+  it('answers 403 forbidden_pipeline when a scoped token reports only other pipelines', () => {
+    const { ingest, sink } = setUp({ tokens });
+    const response = send(ingest, pipelineRequest('payments', 'a'), 'Bearer ord');
+    expect(response.status).toBe(403);
+    expect(response.rejection).toEqual({
+      reason: IngestRejectionReason.ForbiddenPipeline,
+      message: 'token "orders-team" may not report pipeline "payments"',
+    });
+    expect(jsonBody(response)).toEqual({
+      code: 7,
+      message: 'token "orders-team" may not report pipeline "payments"',
+    });
+    expect(sink.reports).toEqual([]);
+    expect(ingest.counts().rejectedPayloads.forbidden_pipeline).toBe(1);
+  });
+
+  it('keeps the allowed points of a mixed report and refuses the others as partial success', () => {
+    const { ingest, sink } = setUp({ tokens });
+    const response = send(ingest, pipelineRequest('orders', 'a', T0_NS, [null, 'payments']), 'Bearer ord');
+    expect(response.status).toBe(200);
+    expect(jsonBody(response)).toEqual({
+      partialSuccess: {
+        rejectedDataPoints: '1',
+        errorMessage: 'forbidden_pipeline (1 points): token "orders-team" may not report pipeline "payments"',
+      },
+    });
+    expect(sink.reports).toHaveLength(1);
+    expect(sink.reports[0]?.points.map((each) => each.pipeline)).toEqual(['orders']);
+    expect(ingest.counts().rejectedPoints.forbidden_pipeline).toBe(1);
+  });
+
+  it('binds an instance to the token that first reported it', () => {
+    const { ingest, sink, clock } = setUp({
+      tokens: [...tokens, { name: 'ops', token: 'ops' }],
+      identity: { ttlMs: 60_000, maxInstances: 10 },
+    });
+    expect(send(ingest, pipelineRequest('orders', 'a'), 'Bearer ord').status).toBe(200);
+    const stolen = send(ingest, pipelineRequest('orders', 'a'), 'Bearer ops');
+    expect(stolen.status).toBe(403);
+    expect(stolen.rejection?.reason).toBe(IngestRejectionReason.IdentityConflict);
+    expect(sink.reports).toHaveLength(1);
+    // The owner keeps reporting; the claim spent none of its rate budget.
+    expect(send(ingest, pipelineRequest('orders', 'a'), 'Bearer ord').status).toBe(200);
+    // Once the instance has been silent for the TTL, the id is free again.
+    clock.now += 60_000;
+    expect(send(ingest, pipelineRequest('orders', 'a'), 'Bearer ops').status).toBe(200);
+    expect(ingest.counts().rejectedPayloads.identity_conflict).toBe(1);
+  });
+
+  it('refuses another process start time for a live instance, also without tokens', () => {
+    const { ingest, sink, clock } = setUp();
+    expect(send(ingest, pipelineRequest('orders', 'a'), undefined).status).toBe(200);
+    const impostor = send(ingest, pipelineRequest('orders', 'a', T0_NS - 5e9), undefined);
+    expect(impostor.status).toBe(403);
+    expect(impostor.rejection?.message).toContain('give every process its own service.instance.id');
+    expect(sink.reports).toHaveLength(1);
+    clock.now += 60_000;
+    expect(send(ingest, pipelineRequest('orders', 'a', T0_NS - 5e9), undefined).status).toBe(200);
+  });
+
+  it('does not bind an instance whose report the store refused entirely', () => {
+    const sink = new RecordingSink((report) => [
+      { reason: IngestRejectionReason.InstanceLimit, points: report.points.length, message: 'full' },
+    ]);
+    const ingest = new OtlpMetricsIngest({ sink, now: () => 0, tokens });
+    expect(send(ingest, pipelineRequest('orders', 'a'), 'Bearer ord').status).toBe(429);
+    const other = new OtlpMetricsIngest({
+      sink: new RecordingSink(),
+      now: () => 0,
+      tokens: [{ name: 'x', token: 'x' }],
+    });
+    expect(send(other, pipelineRequest('orders', 'a'), 'Bearer x').status).toBe(200);
+    expect(send(ingest, pipelineRequest('orders', 'a', T0_NS + 1), 'Bearer ord').rejection?.reason).toBe(
+      IngestRejectionReason.InstanceLimit,
+    );
   });
 });

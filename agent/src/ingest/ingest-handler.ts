@@ -1,4 +1,3 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import {
   decodeContentEncoding,
   decodeMetricsRequest,
@@ -15,8 +14,17 @@ import {
   TokenBucket,
   type IngestLimits,
 } from './limits';
+import { InstanceIdentities } from './instance-identity';
+import { ThrottledLog } from '../logging/throttled-log';
 import { type MetricReport, type PointRejection } from './report';
 import { encodeErrorStatus, encodeExportResponse, otlpContentType, rpcCodeForHttpStatus } from './responses';
+import {
+  defaultTokenName,
+  IngestTokens,
+  mayReport,
+  type IngestPrincipal,
+  type IngestTokenSpec,
+} from './tokens';
 
 /** Where accepted reports go (the instance store). */
 export interface ReportSink {
@@ -66,8 +74,25 @@ export interface OtlpIngestOptions {
   readonly now: () => number;
   /** Limits; defaults in limits.ts. */
   readonly limits?: Partial<IngestLimits>;
-  /** When set, requests must carry `Authorization: Bearer <token>`. */
+  /**
+   * When set, requests must carry `Authorization: Bearer <token>`; the token is named
+   * `default` and may report every pipeline. Adds to `tokens`.
+   */
   readonly bearerToken?: string | null;
+  /** Named tokens, optionally bound to pipelines; with none (and no `bearerToken`), ingest is open. */
+  readonly tokens?: readonly IngestTokenSpec[];
+  /**
+   * Binding of instance ids to the token and process start time that first reported them
+   * (see instance-identity.ts): the instance store's TTL and instance bound. Defaults:
+   * 60 s and 5,000, the store's.
+   */
+  readonly identity?: { readonly ttlMs: number; readonly maxInstances: number };
+  /**
+   * Where refusals are logged: at most one line per reason a minute, naming the instance or
+   * series and how many refusals the minute left out (the client is told every time, but
+   * the SDK cannot show partial successes, so the operator needs this). Default: not logged.
+   */
+  readonly log?: (line: string) => void;
 }
 
 // Partial-success messages list a few reasons, not an unbounded text.
@@ -77,10 +102,6 @@ function zeroCounts(): Record<IngestRejectionReason, number> {
   const counts = {} as Record<IngestRejectionReason, number>;
   for (const reason of ingestRejectionReasons) counts[reason] = 0;
   return counts;
-}
-
-function digest(value: string): Buffer {
-  return createHash('sha256').update(value).digest();
 }
 
 /**
@@ -96,14 +117,16 @@ export class OtlpMetricsIngest {
   readonly limits: IngestLimits;
   private readonly instanceLimiter: KeyedRateLimiter;
   private readonly globalLimiter: TokenBucket | null;
-  private readonly tokenDigest: Buffer | null;
+  private readonly tokens: IngestTokens;
+  private readonly identities: InstanceIdentities;
   private acceptedPayloads = 0;
   private acceptedPoints = 0;
   private ignoredPoints = 0;
   private readonly rejectedPayloads = zeroCounts();
   private readonly rejectedPoints = zeroCounts();
+  private readonly refusalLog: ThrottledLog | null;
 
-  /** @throws RangeError on invalid limits or an empty bearer token. */
+  /** @throws RangeError on invalid limits, an empty bearer token, or tokens IngestTokens refuses. */
   constructor(private readonly options: OtlpIngestOptions) {
     this.limits = resolveIngestLimits(options.limits);
     this.instanceLimiter = new KeyedRateLimiter({
@@ -118,7 +141,17 @@ export class OtlpMetricsIngest {
         : new TokenBucket(this.limits.requestsPerSecond, this.limits.requestBurst, options.now());
     const token = options.bearerToken ?? null;
     if (token !== null && token.trim() === '') throw new RangeError('bearerToken must not be empty');
-    this.tokenDigest = token === null ? null : digest(token);
+    this.tokens = new IngestTokens([
+      ...(token === null ? [] : [{ name: defaultTokenName, token }]),
+      ...(options.tokens ?? []),
+    ]);
+    this.refusalLog =
+      options.log === undefined ? null : new ThrottledLog({ log: options.log, now: options.now });
+    this.identities = new InstanceIdentities({
+      ttlMs: options.identity?.ttlMs ?? 60_000,
+      maxInstances: options.identity?.maxInstances ?? 5_000,
+      now: options.now,
+    });
   }
 
   /** Handles one request. Never throws. */
@@ -127,8 +160,8 @@ export class OtlpMetricsIngest {
     // Errors before the encoding is known are answered in JSON.
     const answerEncoding: OtlpEncoding = encoding ?? 'json';
 
-    const unauthorised = this.checkAuthorization(request.contentType, request.authorization);
-    if (unauthorised !== null) return unauthorised;
+    const principal = this.tokens.authenticate(request.authorization);
+    if (principal === null) return this.unauthorised(request.contentType);
     if (this.globalLimiter !== null) {
       const decision = this.globalLimiter.tryTake(this.options.now());
       if (!decision.allowed) {
@@ -174,7 +207,19 @@ export class OtlpMetricsIngest {
     let accepted = 0;
     let ignored = decoded.export.ignoredPoints;
     let retryAfterSeconds = 0;
-    for (const report of decoded.export.reports) {
+    for (const decodedReport of decoded.export.reports) {
+      const report = this.allowedPart(decodedReport, principal, rejections);
+      if (report === null) continue;
+      // Before the rate limit: another process's claims must not spend this instance's budget.
+      const identity = this.identities.check(report, principal.name);
+      if (!identity.ok) {
+        rejections.push({
+          reason: IngestRejectionReason.IdentityConflict,
+          points: report.points.length,
+          message: identity.message,
+        });
+        continue;
+      }
       const decision = this.instanceLimiter.tryTake(report.instanceKey);
       if (!decision.allowed) {
         retryAfterSeconds = Math.max(retryAfterSeconds, decision.retryAfterSeconds);
@@ -186,6 +231,9 @@ export class OtlpMetricsIngest {
         continue;
       }
       const result = this.options.sink.apply(report);
+      if (result.acceptedPoints + result.ignoredPoints > 0) {
+        this.identities.record(report, principal.name);
+      }
       accepted += result.acceptedPoints;
       ignored += result.ignoredPoints;
       rejections.push(...result.rejected);
@@ -204,7 +252,10 @@ export class OtlpMetricsIngest {
     this.acceptedPayloads++;
     this.acceptedPoints += accepted;
     this.ignoredPoints += ignored;
-    for (const rejection of rejections) this.rejectedPoints[rejection.reason] += rejection.points;
+    for (const rejection of rejections) {
+      this.rejectedPoints[rejection.reason] += rejection.points;
+      this.logRefusal(rejection.reason, `refused ${rejection.points} points: ${rejection.message}`);
+    }
     return {
       status: 200,
       contentType: otlpContentType(encoding),
@@ -228,7 +279,15 @@ export class OtlpMetricsIngest {
     contentType: string | undefined,
     authorization: string | undefined,
   ): OtlpHttpResponse | null {
-    if (this.authorised(authorization)) return null;
+    return this.tokens.authenticate(authorization) === null ? this.unauthorised(contentType) : null;
+  }
+
+  /** True when requests must carry a token. */
+  get authenticationRequired(): boolean {
+    return this.tokens.required;
+  }
+
+  private unauthorised(contentType: string | undefined): OtlpHttpResponse {
     return this.refuse(
       encodingOfContentType(contentType) ?? 'json',
       IngestRejectionReason.Unauthorized,
@@ -260,12 +319,32 @@ export class OtlpMetricsIngest {
     };
   }
 
-  private authorised(header: string | undefined): boolean {
-    if (this.tokenDigest === null) return true;
-    const match = /^bearer\s+(\S+)\s*$/i.exec(header ?? '');
-    if (match === null) return false;
-    // Comparing digests keeps the comparison constant-time whatever the lengths.
-    return timingSafeEqual(digest(match[1] ?? ''), this.tokenDigest);
+  /**
+   * The points of `report` the principal may report (a token bound to pipelines refuses the
+   * others with forbidden_pipeline, added to `rejections`); null when none is left.
+   */
+  private allowedPart(
+    report: MetricReport,
+    principal: IngestPrincipal,
+    rejections: PointRejection[],
+  ): MetricReport | null {
+    if (principal.pipelines === null) return report;
+    const allowed = report.points.filter((point) => mayReport(principal, point.pipeline));
+    const refused = report.points.length - allowed.length;
+    if (refused > 0) {
+      const forbidden = report.points.find((point) => !mayReport(principal, point.pipeline));
+      rejections.push({
+        reason: IngestRejectionReason.ForbiddenPipeline,
+        points: refused,
+        message: `token ${JSON.stringify(principal.name)} may not report pipeline ${JSON.stringify(forbidden?.pipeline ?? '')}`,
+      });
+    }
+    if (allowed.length === 0 && refused > 0) return null;
+    return refused === 0 ? report : { ...report, points: allowed };
+  }
+
+  private logRefusal(reason: IngestRejectionReason, what: string): void {
+    this.refusalLog?.log(reason, `streamops-agent: ingest ${what} (${reason})`);
   }
 
   private refuse(
@@ -276,6 +355,7 @@ export class OtlpMetricsIngest {
   ): OtlpHttpResponse {
     this.rejectedPayloads[reason]++;
     const status = httpStatusForRejection(reason);
+    this.logRefusal(reason, `refused a request (HTTP ${status}): ${message}`);
     return {
       status,
       contentType: otlpContentType(encoding),

@@ -7,12 +7,17 @@ import {
   resolveIngestLimits,
   TokenBucket,
 } from './limits';
+import { ingestMetrics } from '../metrics/pipeline-catalogue';
 
 describe('IngestRejectionReason', () => {
   it('has snake_case label values, each once', () => {
-    expect(ingestRejectionReasons).toHaveLength(12);
+    expect(ingestRejectionReasons).toHaveLength(18);
     expect(new Set(ingestRejectionReasons).size).toBe(ingestRejectionReasons.length);
     for (const reason of ingestRejectionReasons) expect(reason).toMatch(/^[a-z]+(_[a-z]+)*$/);
+  });
+
+  it('are all named, in order, in the help of the rejected-payloads counter', () => {
+    expect(ingestMetrics.rejectedPayloads.help).toContain(`(${ingestRejectionReasons.join(', ')})`);
   });
 
   it.each<[IngestRejectionReason, number]>([
@@ -28,6 +33,12 @@ describe('IngestRejectionReason', () => {
     [IngestRejectionReason.SeriesLimit, 400],
     [IngestRejectionReason.InstanceLimit, 429],
     [IngestRejectionReason.RateLimited, 429],
+    [IngestRejectionReason.ForbiddenPipeline, 403],
+    [IngestRejectionReason.IdentityConflict, 403],
+    [IngestRejectionReason.ValueOverflow, 400],
+    [IngestRejectionReason.TypeConflict, 400],
+    [IngestRejectionReason.TimestampSkew, 400],
+    [IngestRejectionReason.PipelineLimit, 429],
   ])('%s is answered with HTTP %d', (reason, status) => {
     expect(httpStatusForRejection(reason)).toBe(status);
   });

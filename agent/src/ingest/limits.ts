@@ -34,6 +34,18 @@ export enum IngestRejectionReason {
   InstanceLimit = 'instance_limit',
   /** The instance (or all clients together) sent reports faster than allowed. */
   RateLimited = 'rate_limited',
+  /** The token is valid but not bound to the pipeline the resource reports for. */
+  ForbiddenPipeline = 'forbidden_pipeline',
+  /** The instance id is already held by another token, or by a process with another start time. */
+  IdentityConflict = 'identity_conflict',
+  /** A value, or the sum of a series' values over instances, is beyond what the model can add up. */
+  ValueOverflow = 'value_overflow',
+  /** A series changed type (counter, gauge, histogram), or a counter's name arrived as a gauge. */
+  TypeConflict = 'type_conflict',
+  /** A point's time is further in the future or the past than the configured skew allows. */
+  TimestampSkew = 'timestamp_skew',
+  /** The agent already tracks the maximum number of pipelines. */
+  PipelineLimit = 'pipeline_limit',
 }
 
 /** Every rejection reason, in declaration order (for pre-creating counter series). */
@@ -49,9 +61,13 @@ export function httpStatusForRejection(reason: IngestRejectionReason): number {
       return 415;
     case IngestRejectionReason.BodyTooLarge:
       return 413;
+    case IngestRejectionReason.ForbiddenPipeline:
+    case IngestRejectionReason.IdentityConflict:
+      return 403;
     // Retrying later can succeed: tokens refill, silent instances expire.
     case IngestRejectionReason.RateLimited:
     case IngestRejectionReason.InstanceLimit:
+    case IngestRejectionReason.PipelineLimit:
       return 429;
     default:
       return 400;

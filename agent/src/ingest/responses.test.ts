@@ -64,7 +64,7 @@ describe('encodeErrorStatus', () => {
   });
 
   it('maps HTTP statuses to gRPC codes', () => {
-    expect([400, 401, 413, 415, 429].map(rpcCodeForHttpStatus)).toEqual([3, 16, 3, 3, 8]);
+    expect([400, 401, 403, 413, 415, 429].map(rpcCodeForHttpStatus)).toEqual([3, 16, 7, 3, 3, 8]);
   });
 
   it('names the content type of each encoding', () => {

@@ -53,6 +53,7 @@ export function encodeExportResponse(encoding: OtlpEncoding, partial: PartialSuc
 /** gRPC status codes used in error bodies. */
 export const RpcCode = {
   invalidArgument: 3,
+  permissionDenied: 7,
   resourceExhausted: 8,
   unauthenticated: 16,
 } as const;
@@ -60,6 +61,7 @@ export const RpcCode = {
 /** gRPC code that goes with an HTTP error status. */
 export function rpcCodeForHttpStatus(status: number): number {
   if (status === 401) return RpcCode.unauthenticated;
+  if (status === 403) return RpcCode.permissionDenied;
   if (status === 429) return RpcCode.resourceExhausted;
   return RpcCode.invalidArgument;
 }

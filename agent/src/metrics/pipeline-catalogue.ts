@@ -305,7 +305,7 @@ export const ingestMetrics = {
     type: 'counter',
     unit: '1',
     labels: ['reason'],
-    help: 'OTLP metrics requests refused as a whole, by reason (unauthorized, unsupported_media_type, unsupported_encoding, body_too_large, malformed_protobuf, malformed_json, limit_exceeded, invalid_data_point, missing_identity, series_limit, instance_limit, rate_limited).',
+    help: 'OTLP metrics requests refused as a whole, by reason (unauthorized, unsupported_media_type, unsupported_encoding, body_too_large, malformed_protobuf, malformed_json, limit_exceeded, invalid_data_point, missing_identity, series_limit, instance_limit, rate_limited, forbidden_pipeline, identity_conflict, value_overflow, type_conflict, timestamp_skew, pipeline_limit).',
     component,
   },
   rejectedPoints: {
@@ -378,9 +378,30 @@ export const engineMetrics = {
   },
 } as const satisfies Record<string, MetricDefinition>;
 
+/** Health of the agent's own work: pipelines it could not model, and errors inside it. */
+export const agentHealthMetrics = {
+  pipelinesDegraded: {
+    name: 'streamops_pipelines_degraded',
+    type: 'gauge',
+    unit: '1',
+    labels: ['reason'],
+    help: 'Pipelines whose inputs could not be modelled at the last update, by reason (non_finite_input, negative_input, model_error); they keep their last good model and /api/v1/pipelines says why and which instances.',
+    component,
+  },
+  internalErrors: {
+    name: 'streamops_agent_internal_errors_total',
+    type: 'counter',
+    unit: '1',
+    labels: ['part'],
+    help: 'Errors inside the agent, by part (cluster_cycle, pipeline_view, engine_poll, render); each is logged once per distinct message and shown in /healthz. A part that fails to render serves its last good series.',
+    component: 'agent',
+  },
+} as const satisfies Record<string, MetricDefinition>;
+
 /** Pipeline, ingest and engine metric definitions, for documentation and checks. */
 export const pipelineMetricCatalogue: readonly MetricDefinition[] = [
   ...Object.values(pipelineMetrics),
   ...Object.values(ingestMetrics),
   ...Object.values(engineMetrics),
+  ...Object.values(agentHealthMetrics),
 ];

@@ -55,6 +55,18 @@ describe('CounterHistory', () => {
     expect(history.window(1000)?.earlier.consumed).toBe(7);
   });
 
+  it('prunes the snapshots the window can no longer pick, and keeps the window the same', () => {
+    const history = new CounterHistory(100);
+    for (let time = 0; time <= 20_000; time += 1000) history.push(counters(time));
+    const before = history.window(5000);
+    history.prune(5000);
+    expect(history.size).toBe(6);
+    expect(history.window(5000)).toEqual(before);
+    expect(history.window(5000)?.earlier.timeMs).toBe(15_000);
+    history.prune(5000);
+    expect(history.size).toBe(6);
+  });
+
   it('rejects fewer than two entries', () => {
     expect(() => new CounterHistory(1)).toThrow('maxEntries must be an integer of at least 2, got 1');
   });

@@ -34,6 +34,22 @@ export class CounterHistory {
   }
 
   /**
+   * Drops the snapshots {@link window} can no longer pick for `windowMs`: those older than
+   * the newest one at least `windowMs` older than the newest.
+   */
+  prune(windowMs: number): void {
+    const later = this.entries[this.entries.length - 1];
+    if (later === undefined) return;
+    let drop = 0;
+    while (drop + 1 < this.entries.length - 1) {
+      const next = this.entries[drop + 1];
+      if (next === undefined || later.timeMs - next.timeMs < windowMs) break;
+      drop++;
+    }
+    if (drop > 0) this.entries.splice(0, drop);
+  }
+
+  /**
    * The newest snapshot and the newest one at least `windowMs` older; when the history is
    * shorter than the window, the oldest one. Null with fewer than two snapshots.
    */

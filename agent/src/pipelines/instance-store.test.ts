@@ -256,14 +256,21 @@ describe('InstanceStore counters', () => {
     expect(series(instances.snapshot())).toHaveLength(lookalikes.length);
   });
 
-  it('keeps counters of different kinds apart under one name', () => {
+  it('refuses a gauge under a counter name, naming the series (type_conflict)', () => {
     const clock = new Clock();
     const instances = store(clock);
-    instances.apply(report('a', [counter(5, START + 1000), counter(-2, START + 1000, { monotonic: false })]));
-    expect(series(instances.snapshot()).map((entry) => [entry.kind, entry.value])).toEqual([
-      ['counter', 5],
-      ['gauge', -2],
+    const result = instances.apply(
+      report('a', [counter(5, START + 1000), counter(-2, START + 1000, { monotonic: false })]),
+    );
+    expect(result.rejected).toEqual([
+      {
+        reason: IngestRejectionReason.TypeConflict,
+        points: 1,
+        message:
+          'gauge streamops_stage_messages_total{outcome="success"} of pipeline "orders" stage "enrich": the agent holds it as a counter; a metric keeps one type',
+      },
     ]);
+    expect(series(instances.snapshot()).map((entry) => [entry.kind, entry.value])).toEqual([['counter', 5]]);
   });
 });
 
@@ -600,7 +607,13 @@ describe('InstanceStore views', () => {
         series: 1,
       },
     ]);
-    expect(instances.stats()).toEqual({ instances: 3, series: 4, aggregateSeries: 2, expiredInstances: 0 });
+    expect(instances.stats()).toEqual({
+      instances: 3,
+      series: 4,
+      aggregateSeries: 2,
+      pipelines: 1,
+      expiredInstances: 0,
+    });
   });
 
   it('keeps pipelines apart and sorted', () => {
@@ -647,5 +660,196 @@ describe('InstanceStore views', () => {
       ['mixed', 'kafkajs'],
       ['plain', 'otel'],
     ]);
+  });
+});
+
+describe('InstanceStore validation at the door', () => {
+  const big = 2 ** 52;
+
+  it('refuses a counter value whose sum over instances would pass 2^53 − 1, keeping the others (value_overflow)', () => {
+    const clock = new Clock();
+    const instances = store(clock);
+    expect(instances.apply(report('a', [counter(big, START + 1000)])).rejected).toEqual([]);
+    const refused = instances.apply(report('b', [counter(big, START + 1000)]));
+    expect(refused.rejected).toEqual([
+      expect.objectContaining({ reason: IngestRejectionReason.ValueOverflow, points: 1 }),
+    ]);
+    expect(refused.rejected[0]?.message).toMatch(
+      /^counter streamops_stage_messages_total\{outcome="success"\} of pipeline "orders" stage "enrich": adding 4503599627370496 to the 4503599627370496/,
+    );
+    // An increase that overflows is refused too; the series keeps its last good value and goes on.
+    expect(instances.apply(report('a', [counter(2 ** 53, START + 2000)])).rejected[0]?.reason).toBe(
+      IngestRejectionReason.ValueOverflow,
+    );
+    expect(instances.apply(report('a', [counter(big + 10, START + 3000)])).acceptedPoints).toBe(1);
+    expect(value(instances.snapshot())).toBe(big + 10);
+    // Two finite values whose sum is Infinity: the second is refused.
+    expect(
+      instances.apply(report('c', [counter(1e308, START + 1000, { stage: 'x' })])).rejected[0]?.reason,
+    ).toBe(IngestRejectionReason.ValueOverflow);
+  });
+
+  it('refuses a gauge whose sum over instances would not be finite', () => {
+    const clock = new Clock();
+    const instances = store(clock);
+    const gauge = (reported: number, timeMs: number): MetricPoint => ({
+      ...counter(reported, timeMs, { metric: 'streamops_consumer_assigned_partitions', stage: 'source' }),
+      kind: 'gauge',
+    });
+    expect(instances.apply(report('a', [gauge(1e308, START + 1000)])).acceptedPoints).toBe(1);
+    expect(instances.apply(report('b', [gauge(1e308, START + 1000)])).rejected[0]?.reason).toBe(
+      IngestRejectionReason.ValueOverflow,
+    );
+    expect(instances.apply(report('b', [gauge(-1e308, START + 2000)])).acceptedPoints).toBe(1);
+    expect(value(instances.snapshot(), 'streamops_consumer_assigned_partitions')).toBe(0);
+  });
+
+  it('refuses a series whose type changed from the one held (type_conflict)', () => {
+    const clock = new Clock();
+    const instances = store(clock);
+    const custom = { metric: 'streamops_custom_things', stage: null, attributes: {} };
+    instances.apply(report('a', [counter(3, START + 1000, custom)]));
+    const changed = instances.apply(
+      report('b', [{ ...histogramPoint([1, 1], START + 1000), ...custom, explicitBounds: [1] }]),
+    );
+    expect(changed.rejected).toEqual([
+      {
+        reason: IngestRejectionReason.TypeConflict,
+        points: 1,
+        message:
+          'histogram streamops_custom_things{} of pipeline "orders": the agent holds it as a counter; a metric keeps one type',
+      },
+    ]);
+    // Once no series of the name is held any more, it may come back as another type.
+    clock.advance(60_000);
+    instances.snapshot(); // a expires: its total is frozen
+    clock.advance(3_600_000);
+    instances.snapshot(); // the frozen total leaves
+    const gauge: MetricPoint = { ...counter(1, clock.nowMs, custom), kind: 'gauge' };
+    expect(instances.apply(report('b', [gauge])).acceptedPoints).toBe(1);
+  });
+
+  it('refuses points too far in the future or the past (timestamp_skew)', () => {
+    const clock = new Clock();
+    const instances = store(clock, { maxClockSkewMs: 300_000, maxPointAgeMs: 3_600_000 });
+    const result = instances.apply(
+      report('a', [
+        counter(1, START + 301_000),
+        counter(1, START - 3_601_000, { stage: 'old' }),
+        counter(1, START + 299_000, { stage: 'ok' }),
+      ]),
+    );
+    expect(result.acceptedPoints).toBe(1);
+    expect(result.rejected).toEqual([
+      {
+        reason: IngestRejectionReason.TimestampSkew,
+        points: 2,
+        message:
+          'counter streamops_stage_messages_total{outcome="success"} of pipeline "orders" stage "enrich": its time is 301 s ahead of the agent\'s clock; at most 300 s ahead and 3600 s behind are accepted',
+      },
+    ]);
+  });
+});
+
+describe('InstanceStore caps', () => {
+  it('refuses series of one pipeline more than maxPipelines, keeping the others updating (pipeline_limit)', () => {
+    const clock = new Clock();
+    const instances = store(clock, { maxPipelines: 2 });
+    instances.apply(report('a', [counter(1, START + 1000, { pipeline: 'p1' })]));
+    instances.apply(report('b', [counter(1, START + 1000, { pipeline: 'p2' })]));
+    const refused = instances.apply(report('c', [counter(1, START + 1000, { pipeline: 'p3' })]));
+    expect(refused.rejected).toEqual([
+      {
+        reason: IngestRejectionReason.PipelineLimit,
+        points: 1,
+        message: 'the agent already tracks 2 pipelines; "p3" is not one of them',
+      },
+    ]);
+    // A refused instance is not kept.
+    expect(instances.stats()).toMatchObject({ instances: 2, pipelines: 2 });
+    expect(instances.apply(report('a', [counter(5, START + 2000, { pipeline: 'p1' })])).acceptedPoints).toBe(
+      1,
+    );
+    // Once p2 has no live instance, its frozen totals make room for a new pipeline.
+    clock.advance(25_000);
+    instances.apply(report('a', [counter(6, START + 26_000, { pipeline: 'p1' })]));
+    clock.advance(10_000);
+    instances.snapshot();
+    expect(instances.apply(report('c', [counter(1, clock.nowMs, { pipeline: 'p3' })])).acceptedPoints).toBe(
+      1,
+    );
+    expect(instances.snapshot().pipelines.map((pipeline) => pipeline.pipeline)).toEqual(['p1', 'p3']);
+  });
+
+  it('refuses instances of one pipeline beyond maxInstancesPerPipeline (instance_limit)', () => {
+    const clock = new Clock();
+    const instances = store(clock, { maxInstancesPerPipeline: 2 });
+    instances.apply(report('a', [counter(1, START + 1000)]));
+    instances.apply(report('b', [counter(1, START + 1000)]));
+    const refused = instances.apply(report('c', [counter(1, START + 1000)]));
+    expect(refused.rejected).toEqual([
+      {
+        reason: IngestRejectionReason.InstanceLimit,
+        points: 1,
+        message: 'pipeline "orders" already has 2 live instances',
+      },
+    ]);
+    // Existing instances add series freely; another pipeline takes the new one.
+    expect(instances.apply(report('a', [counter(1, START + 2000, { stage: 'x' })])).acceptedPoints).toBe(1);
+    expect(
+      instances.apply(report('c', [counter(1, START + 1000, { pipeline: 'other' })])).acceptedPoints,
+    ).toBe(1);
+  });
+
+  it('refuses series beyond maxSeries over all instances and stages beyond maxStagesPerPipeline (series_limit)', () => {
+    const clock = new Clock();
+    const instances = store(clock, { maxSeries: 3, maxStagesPerPipeline: 2 });
+    instances.apply(
+      report('a', [counter(1, START + 1000, { stage: 's1' }), counter(1, START + 1000, { stage: 's2' })]),
+    );
+    const stage = instances.apply(report('a', [counter(1, START + 1000, { stage: 's3' })]));
+    expect(stage.rejected[0]).toMatchObject({
+      reason: IngestRejectionReason.SeriesLimit,
+      message: 'pipeline "orders" already has 2 stages',
+    });
+    instances.apply(report('b', [counter(1, START + 1000, { stage: 's1' })]));
+    const total = instances.apply(report('c', [counter(1, START + 1000, { stage: 's2' })]));
+    expect(total.rejected[0]).toMatchObject({
+      reason: IngestRejectionReason.SeriesLimit,
+      message: 'the agent already holds 3 series over all instances',
+    });
+    expect(instances.apply(report('b', [counter(9, START + 2000, { stage: 's1' })])).acceptedPoints).toBe(1);
+    expect(instances.stats().series).toBe(3);
+  });
+
+  it('stays within every cap under instance ids and metric names that rotate without end', () => {
+    const clock = new Clock();
+    const instances = store(clock, { maxSeries: 500, maxPipelines: 5, maxInstancesPerPipeline: 10 });
+    for (let round = 0; round < 200; round++) {
+      clock.advance(1000);
+      const points = Array.from({ length: 20 }, (_, index) =>
+        counter(1, clock.nowMs, {
+          pipeline: `p${round % 9}`,
+          metric: `streamops_made_up_${round}_${index}`,
+          stage: `s${index % 3}`,
+        }),
+      );
+      instances.apply(report(`attacker-${round}`, points));
+      const stats = instances.stats();
+      expect(stats.series).toBeLessThanOrEqual(500);
+      expect(stats.pipelines).toBeLessThanOrEqual(5);
+    }
+    for (const pipeline of instances.snapshot().pipelines)
+      expect(pipeline.liveInstances).toBeLessThanOrEqual(10);
+  });
+
+  it.each([
+    ['maxSeries'],
+    ['maxPipelines'],
+    ['maxInstancesPerPipeline'],
+    ['maxClockSkewMs'],
+    ['maxPointAgeMs'],
+  ])('rejects a bad %s', (name) => {
+    expect(() => store(new Clock(), { [name]: 0 })).toThrow(`${name} must be a positive integer, got 0`);
   });
 });

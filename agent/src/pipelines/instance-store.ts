@@ -11,7 +11,7 @@ import {
 } from '../ingest/report';
 import { type ReportedEngine } from './engine';
 import { addHistograms, emptyHistogram, subtractHistograms, type HistogramData } from './histogram';
-import { isStreamopsMetric } from './signals';
+import { isStreamopsMetric, normaliseMetricName, signalOf } from './signals';
 
 /** How a series aggregates: counters and histograms only grow; gauges are current values. */
 export type SeriesKind = 'counter' | 'gauge' | 'histogram';
@@ -33,8 +33,24 @@ export interface InstanceStoreOptions {
   readonly maxSeriesPerInstance?: number;
   /** Distinct aggregate series over all pipelines, departed ones included. Default 100,000. */
   readonly maxAggregateSeries?: number;
+  /** Series held over all instances together; points of further series are refused (series_limit). Default 10,000. */
+  readonly maxSeries?: number;
+  /** Pipelines with series at once; series of one more are refused (pipeline_limit). Default 50. */
+  readonly maxPipelines?: number;
+  /** Live instances reporting one pipeline; series of one more are refused (instance_limit). Default 100. */
+  readonly maxInstancesPerPipeline?: number;
+  /** Stages of one pipeline; series of one more are refused (series_limit). Default 32. */
+  readonly maxStagesPerPipeline?: number;
+  /** Points further in the future than this are refused (timestamp_skew). Default 300 s. */
+  readonly maxClockSkewMs?: number;
+  /** Points older than this are refused (timestamp_skew). Default 1 h. */
+  readonly maxPointAgeMs?: number;
   /** Bucket counts per histogram after merging layouts. Default 256. */
   readonly maxHistogramBuckets?: number;
+  /** Bucket counts of one stored histogram point; points with more are refused (limit_exceeded). Default 64. */
+  readonly maxPointBuckets?: number;
+  /** Length of a series' identity (metric, pipeline, stage, attributes); longer ones are refused (limit_exceeded). Default 512. */
+  readonly maxSeriesKeyLength?: number;
   /** Which metrics are kept (others are ignored, not refused). Default: streamops metrics. */
   readonly acceptMetric?: (metricName: string) => boolean;
 }
@@ -45,7 +61,7 @@ export interface ApplyResult {
   readonly acceptedPoints: number;
   /** Points not kept without being an error: metrics filtered out, or older than what the series already has. */
   readonly ignoredPoints: number;
-  /** Points refused (series_limit, instance_limit). */
+  /** Points refused, by reason (series_limit, instance_limit, pipeline_limit, value_overflow, type_conflict, timestamp_skew). */
   readonly rejected: readonly PointRejection[];
 }
 
@@ -111,6 +127,8 @@ export interface InstanceStoreStats {
   readonly instances: number;
   readonly series: number;
   readonly aggregateSeries: number;
+  /** Pipelines with series held. */
+  readonly pipelines: number;
   /** Instances expired since the store started. */
   readonly expiredInstances: number;
 }
@@ -173,6 +191,14 @@ interface InstanceState {
 /** An aggregate series: its live holders and what departed instances left in it. */
 interface AggregateEntry {
   readonly meta: SeriesMeta;
+  /**
+   * The aggregate value kept up to date point by point, to refuse what would overflow it:
+   * counters, departed totals included; gauges, the sum over live instances; histograms,
+   * the observation count.
+   */
+  total: number;
+  /** Histograms: the sum of the observations (null when an instance leaves it out). */
+  totalSum: number;
   liveInstances: number;
   departedValue: number;
   departedHistogram: HistogramData | null;
@@ -186,8 +212,75 @@ const defaults = {
   maxInstances: 5_000,
   maxSeriesPerInstance: 1_000,
   maxAggregateSeries: 100_000,
+  maxSeries: 10_000,
+  maxPipelines: 50,
+  maxInstancesPerPipeline: 100,
+  maxStagesPerPipeline: 32,
+  maxClockSkewMs: 300_000,
+  maxPointAgeMs: 3_600_000,
   maxHistogramBuckets: 256,
+  maxPointBuckets: 64,
+  maxSeriesKeyLength: 512,
 } as const;
+
+// Beyond 2^53 counts are approximate doubles: a sum past it cannot be compared exactly.
+const EXACT_LIMIT = Number.MAX_SAFE_INTEGER;
+// Series names in refusal messages are cut to this length.
+const MAX_SERIES_TEXT = 200;
+
+/** What a pipeline holds, for its caps. */
+interface PipelineUsage {
+  /** Aggregate series of the pipeline. */
+  aggregates: number;
+  /** Aggregate series by stage ('' for none). */
+  readonly stages: Map<string, number>;
+  /** Live instances holding a series of the pipeline, with how many. */
+  readonly instances: Map<string, number>;
+}
+
+/** The kind a metric name has in a pipeline, and how many aggregate series have it. */
+interface NameKind {
+  readonly kind: SeriesKind;
+  aggregates: number;
+}
+
+/** The kind the pipeline model reads a streamops signal as; null for names it does not read. */
+function catalogueKind(metric: string): SeriesKind | null {
+  const signal = signalOf(metric);
+  if (signal === null) return null;
+  return signal === 'recordAge' ? 'histogram' : 'counter';
+}
+
+/** A series named for a refusal message: kind, metric, attributes, pipeline and stage. */
+function seriesText(point: MetricPoint, kind: SeriesKind): string {
+  const labels = Object.keys(point.attributes)
+    .sort()
+    .map((key) => `${key}=${JSON.stringify(point.attributes[key])}`)
+    .join(',');
+  const text = `${kind} ${point.metric}{${labels}} of pipeline ${JSON.stringify(point.pipeline)}${point.stage === null ? '' : ` stage ${JSON.stringify(point.stage)}`}`;
+  return text.length <= MAX_SERIES_TEXT ? text : `${text.slice(0, MAX_SERIES_TEXT - 1)}…`;
+}
+
+/** Rejections by reason, with the first message of each. */
+class Refusals {
+  private readonly byReason = new Map<IngestRejectionReason, { points: number; message: string }>();
+
+  add(reason: IngestRejectionReason, message: string): void {
+    const entry = this.byReason.get(reason);
+    if (entry === undefined) this.byReason.set(reason, { points: 1, message });
+    else entry.points++;
+  }
+
+  list(): PointRejection[] {
+    return [...this.byReason].map(([reason, { points, message }]) => ({ reason, points, message }));
+  }
+}
+
+/** A refusal of one point. */
+interface Refusal {
+  readonly reason: IngestRejectionReason;
+  readonly message: string;
+}
 
 const MAX_CACHED_NAMES = 4_096;
 
@@ -276,7 +369,18 @@ export class InstanceStore {
   private readonly maxInstances: number;
   private readonly maxSeriesPerInstance: number;
   private readonly maxAggregateSeries: number;
+  private readonly maxSeries: number;
+  private readonly maxPipelines: number;
+  private readonly maxInstancesPerPipeline: number;
+  private readonly maxStagesPerPipeline: number;
+  private readonly maxClockSkewMs: number;
+  private readonly maxPointAgeMs: number;
   private readonly maxBuckets: number;
+  private readonly maxPointBuckets: number;
+  private readonly maxSeriesKeyLength: number;
+  private readonly usage = new Map<string, PipelineUsage>();
+  /** Kind of each (pipeline, normalised metric name) while series of it exist. */
+  private readonly kinds = new Map<string, NameKind>();
   private readonly acceptMetric: (metricName: string) => boolean;
   /** acceptMetric's answers by name (names repeat in every report); bounded, cleared when full. */
   private readonly acceptedNames = new Map<string, boolean>();
@@ -297,6 +401,29 @@ export class InstanceStore {
     this.maxAggregateSeries = positiveInteger(
       'maxAggregateSeries',
       options.maxAggregateSeries ?? defaults.maxAggregateSeries,
+    );
+    this.maxSeries = positiveInteger('maxSeries', options.maxSeries ?? defaults.maxSeries);
+    this.maxPipelines = positiveInteger('maxPipelines', options.maxPipelines ?? defaults.maxPipelines);
+    this.maxInstancesPerPipeline = positiveInteger(
+      'maxInstancesPerPipeline',
+      options.maxInstancesPerPipeline ?? defaults.maxInstancesPerPipeline,
+    );
+    this.maxStagesPerPipeline = positiveInteger(
+      'maxStagesPerPipeline',
+      options.maxStagesPerPipeline ?? defaults.maxStagesPerPipeline,
+    );
+    this.maxClockSkewMs = positiveInteger(
+      'maxClockSkewMs',
+      options.maxClockSkewMs ?? defaults.maxClockSkewMs,
+    );
+    this.maxPointAgeMs = positiveInteger('maxPointAgeMs', options.maxPointAgeMs ?? defaults.maxPointAgeMs);
+    this.maxPointBuckets = positiveInteger(
+      'maxPointBuckets',
+      options.maxPointBuckets ?? defaults.maxPointBuckets,
+    );
+    this.maxSeriesKeyLength = positiveInteger(
+      'maxSeriesKeyLength',
+      options.maxSeriesKeyLength ?? defaults.maxSeriesKeyLength,
     );
     this.maxBuckets = positiveInteger(
       'maxHistogramBuckets',
@@ -339,39 +466,65 @@ export class InstanceStore {
 
     let acceptedPoints = 0;
     let ignoredPoints = 0;
-    let refused = 0;
-    let refusedMessage = '';
+    const refusals = new Refusals();
+    const earliestMs = nowMs - this.maxPointAgeMs;
+    const latestMs = nowMs + this.maxClockSkewMs;
     for (const point of report.points) {
       if (!this.accepts(point.metric)) {
         ignoredPoints++;
         continue;
       }
       const kind = kindOf(point);
+      if (point.timeMs > latestMs || point.timeMs < earliestMs) {
+        const seconds = Math.round((point.timeMs - nowMs) / 1000);
+        refusals.add(
+          IngestRejectionReason.TimestampSkew,
+          `${seriesText(point, kind)}: its time is ${Math.abs(seconds)} s ${seconds > 0 ? 'ahead of' : 'behind'} the agent's clock; at most ${this.maxClockSkewMs / 1000} s ahead and ${this.maxPointAgeMs / 1000} s behind are accepted`,
+        );
+        continue;
+      }
+      // What one series costs is bounded too: its identity's length and its buckets.
+      if (point.kind === 'histogram' && point.bucketCounts.length > this.maxPointBuckets) {
+        refusals.add(
+          IngestRejectionReason.LimitExceeded,
+          `${seriesText(point, kind)}: ${point.bucketCounts.length} buckets; at most ${this.maxPointBuckets} are kept`,
+        );
+        continue;
+      }
       const key = seriesKey(point, kind);
+      if (key.length > this.maxSeriesKeyLength) {
+        refusals.add(
+          IngestRejectionReason.LimitExceeded,
+          `${seriesText(point, kind)}: its metric name, pipeline, stage and attributes take ${key.length} characters; at most ${this.maxSeriesKeyLength}`,
+        );
+        continue;
+      }
       const state = instance.series.get(key);
       if (state === undefined) {
-        const problem = this.roomForSeries(instance, key);
+        const problem = this.roomForSeries(instance, key, point, kind);
         if (problem !== null) {
-          refused++;
-          refusedMessage ||= problem;
+          refusals.add(problem.reason, problem.message);
           continue;
         }
-        this.addSeries(instance, key, point, kind);
-        acceptedPoints++;
-      } else if (this.updateSeries(state, point)) acceptedPoints++;
-      else ignoredPoints++;
+        const overflow = this.addSeries(instance, key, point, kind);
+        if (overflow !== null) refusals.add(overflow.reason, overflow.message);
+        else acceptedPoints++;
+        continue;
+      }
+      const outcome = this.updateSeries(state, point);
+      if (outcome === true) acceptedPoints++;
+      else if (outcome === false) ignoredPoints++;
+      else refusals.add(outcome.reason, outcome.message);
     }
     instance.lastSeenMs = nowMs;
     instance.reporter = report.reporter;
     instance.firstReport = false;
-    return {
-      acceptedPoints,
-      ignoredPoints,
-      rejected:
-        refused > 0
-          ? [{ reason: IngestRejectionReason.SeriesLimit, points: refused, message: refusedMessage }]
-          : [],
-    };
+    if (instance.series.size === 0 && acceptedPoints === 0 && ignoredPoints === 0) {
+      // Nothing of it was kept: an instance made up to fill the store costs nothing.
+      this.instances.delete(instance.key);
+      if (instance.returning) this.expiredKeys.set(instance.key, nowMs);
+    }
+    return { acceptedPoints, ignoredPoints, rejected: refusals.list() };
   }
 
   private accepts(metricName: string): boolean {
@@ -384,23 +537,148 @@ export class InstanceStore {
     return accepted;
   }
 
-  private roomForSeries(instance: InstanceState, key: string): string | null {
+  /** Why one more series cannot be held (a type conflict or a cap), or null. */
+  private roomForSeries(
+    instance: InstanceState,
+    key: string,
+    point: MetricPoint,
+    kind: SeriesKind,
+  ): Refusal | null {
+    const { pipeline } = point;
+    const nameKey = `${pipeline}\u0000${normaliseMetricName(point.metric)}`;
+    const held = this.kinds.get(nameKey)?.kind ?? null;
+    const expected = catalogueKind(point.metric);
+    if ((held !== null && held !== kind) || (expected !== null && expected !== kind)) {
+      const known =
+        held !== null && held !== kind ? `the agent holds it as a ${held}` : `it is a ${expected ?? ''}`;
+      return {
+        reason: IngestRejectionReason.TypeConflict,
+        message: `${seriesText(point, kind)}: ${known}; a metric keeps one type`,
+      };
+    }
+    const seriesLimit = (message: string): Refusal => ({
+      reason: IngestRejectionReason.SeriesLimit,
+      message,
+    });
     if (instance.series.size >= this.maxSeriesPerInstance) {
-      return `instance ${instance.identity.serviceInstanceId} of ${instance.identity.serviceName} already has ${this.maxSeriesPerInstance} series`;
+      return seriesLimit(
+        `instance ${instance.identity.serviceInstanceId} of ${instance.identity.serviceName} already has ${this.maxSeriesPerInstance} series`,
+      );
+    }
+    if (this.seriesCount >= this.maxSeries) {
+      return seriesLimit(`the agent already holds ${this.maxSeries} series over all instances`);
+    }
+    let usage = this.usage.get(pipeline);
+    if (usage === undefined && this.usage.size >= this.maxPipelines) {
+      this.evictDepartedPipeline();
+      if (this.usage.size >= this.maxPipelines) {
+        return {
+          reason: IngestRejectionReason.PipelineLimit,
+          message: `the agent already tracks ${this.maxPipelines} pipelines; ${JSON.stringify(pipeline)} is not one of them`,
+        };
+      }
+    }
+    usage = this.usage.get(pipeline);
+    if (usage !== undefined) {
+      if (!usage.instances.has(instance.key) && usage.instances.size >= this.maxInstancesPerPipeline) {
+        return {
+          reason: IngestRejectionReason.InstanceLimit,
+          message: `pipeline ${JSON.stringify(pipeline)} already has ${this.maxInstancesPerPipeline} live instances`,
+        };
+      }
+      if (!usage.stages.has(point.stage ?? '') && usage.stages.size >= this.maxStagesPerPipeline) {
+        return seriesLimit(
+          `pipeline ${JSON.stringify(pipeline)} already has ${this.maxStagesPerPipeline} stages`,
+        );
+      }
     }
     if (!this.aggregates.has(key) && this.aggregates.size >= this.maxAggregateSeries) {
       // Live series come first: the oldest frozen total of departed instances makes room
       // (that series disappears, as it would at its departed TTL; it never decreases).
       const oldest = this.departedOnly.keys().next();
-      if (oldest.done === true) return `the agent already holds ${this.maxAggregateSeries} series`;
-      this.departedOnly.delete(oldest.value);
-      this.aggregates.delete(oldest.value);
+      if (oldest.done === true)
+        return seriesLimit(`the agent already holds ${this.maxAggregateSeries} series`);
+      this.deleteAggregate(oldest.value);
     }
     return null;
   }
 
-  private addSeries(instance: InstanceState, key: string, point: MetricPoint, kind: SeriesKind): void {
-    let entry = this.aggregates.get(key);
+  /** At the pipeline cap: drops the series of one pipeline no live instance reports, if any. */
+  private evictDepartedPipeline(): void {
+    for (const [pipeline, usage] of this.usage) {
+      if (usage.instances.size > 0) continue;
+      for (const [key, entry] of this.departedOnly) {
+        if (entry.meta.pipeline === pipeline) this.deleteAggregate(key);
+      }
+      return;
+    }
+  }
+
+  /** Removes an aggregate series no live instance holds, with its share of the pipeline's usage. */
+  private deleteAggregate(key: string): void {
+    const entry = this.aggregates.get(key);
+    this.departedOnly.delete(key);
+    if (entry === undefined) return;
+    this.aggregates.delete(key);
+    const { pipeline, stage, metric } = entry.meta;
+    const nameKey = `${pipeline}\u0000${normaliseMetricName(metric)}`;
+    const nameKind = this.kinds.get(nameKey);
+    if (nameKind !== undefined && --nameKind.aggregates <= 0) this.kinds.delete(nameKey);
+    const usage = this.usage.get(pipeline);
+    if (usage === undefined) return;
+    const stageKey = stage ?? '';
+    const stageCount = (usage.stages.get(stageKey) ?? 0) - 1;
+    if (stageCount <= 0) usage.stages.delete(stageKey);
+    else usage.stages.set(stageKey, stageCount);
+    if (--usage.aggregates <= 0) this.usage.delete(pipeline);
+  }
+
+  /** Adds a series to an instance; a refusal when its value would overflow the aggregate. */
+  private addSeries(
+    instance: InstanceState,
+    key: string,
+    point: MetricPoint,
+    kind: SeriesKind,
+  ): Refusal | null {
+    const existing = this.aggregates.get(key);
+    // Cumulative values count in full only when what they counted happened while the store watched.
+    // After the first report, a new series is new: all of it happened since.
+    const countInFull = instance.firstReport
+      ? !instance.returning && point.startTimeMs !== null && point.startTimeMs >= this.createdMs
+      : true;
+    const reading = point.kind === 'histogram' ? histogramOf(point) : null;
+    const histogramContribution =
+      point.kind === 'histogram' && reading !== null
+        ? point.temporality === 'delta' || countInFull
+          ? reading
+          : emptyHistogram
+        : null;
+    const counterContribution =
+      kind === 'counter' && point.kind === 'sum'
+        ? point.temporality === 'delta'
+          ? point.value
+          : countInFull
+            ? point.value
+            : 0
+        : 0;
+    const added =
+      kind === 'counter'
+        ? counterContribution
+        : kind === 'gauge' && point.kind !== 'histogram'
+          ? point.value
+          : (histogramContribution?.count ?? 0);
+    const addedSum = histogramContribution?.sum ?? 0;
+    const overflow = this.overflow(
+      point,
+      kind,
+      existing?.total ?? 0,
+      added,
+      existing?.totalSum ?? 0,
+      addedSum,
+    );
+    if (overflow !== null) return overflow;
+
+    let entry = existing;
     if (entry === undefined) {
       entry = {
         meta: {
@@ -412,24 +690,36 @@ export class InstanceStore {
           attributes: point.attributes,
           kind,
         },
+        total: 0,
+        totalSum: 0,
         liveInstances: 0,
         departedValue: 0,
         departedHistogram: null,
         departedSinceMs: 0,
       };
       this.aggregates.set(key, entry);
+      const nameKey = `${point.pipeline}\u0000${normaliseMetricName(point.metric)}`;
+      const nameKind = this.kinds.get(nameKey);
+      if (nameKind === undefined) this.kinds.set(nameKey, { kind, aggregates: 1 });
+      else nameKind.aggregates++;
+      let usage = this.usage.get(point.pipeline);
+      if (usage === undefined) {
+        usage = { aggregates: 0, stages: new Map(), instances: new Map() };
+        this.usage.set(point.pipeline, usage);
+      }
+      usage.aggregates++;
+      const stageKey = point.stage ?? '';
+      usage.stages.set(stageKey, (usage.stages.get(stageKey) ?? 0) + 1);
     }
+    const usage = this.usage.get(point.pipeline);
+    if (usage !== undefined) usage.instances.set(instance.key, (usage.instances.get(instance.key) ?? 0) + 1);
+    entry.total += added;
+    entry.totalSum += addedSum;
     if (entry.liveInstances++ === 0) this.departedOnly.delete(key);
     this.seriesCount++;
     const meta = entry.meta;
-    // Cumulative values count in full only when what they counted happened while the store watched.
-    // After the first report, a new series is new: all of it happened since.
-    const countInFull = instance.firstReport
-      ? !instance.returning && point.startTimeMs !== null && point.startTimeMs >= this.createdMs
-      : true;
 
-    if (point.kind === 'histogram') {
-      const reading = histogramOf(point);
+    if (point.kind === 'histogram' && reading !== null) {
       instance.series.set(key, {
         kind: 'histogram',
         meta,
@@ -437,7 +727,7 @@ export class InstanceStore {
         lastTimeMs: point.timeMs,
         lastStartMs: point.startTimeMs,
         last: reading,
-        contribution: point.temporality === 'delta' || countInFull ? reading : emptyHistogram,
+        contribution: histogramContribution ?? emptyHistogram,
       });
     } else if (kind === 'counter') {
       instance.series.set(key, {
@@ -446,36 +736,84 @@ export class InstanceStore {
         temporality: point.kind === 'sum' ? point.temporality : 'cumulative',
         lastTimeMs: point.timeMs,
         lastStartMs: point.startTimeMs,
-        lastValue: point.value,
-        contribution:
-          point.kind === 'sum' && point.temporality === 'delta' ? point.value : countInFull ? point.value : 0,
+        lastValue: point.kind === 'sum' ? point.value : 0,
+        contribution: counterContribution,
       });
     } else {
-      instance.series.set(key, { kind: 'gauge', meta, lastTimeMs: point.timeMs, value: point.value });
+      instance.series.set(key, {
+        kind: 'gauge',
+        meta,
+        lastTimeMs: point.timeMs,
+        value: point.kind === 'histogram' ? 0 : point.value,
+      });
     }
+    return null;
   }
 
-  /** Applies a point to an existing series; false when it is ignored as old. */
-  private updateSeries(state: SeriesState, point: MetricPoint): boolean {
+  /**
+   * A value_overflow refusal when adding `added` (and `addedSum` for histograms) to an
+   * aggregate at `total` would leave what the model can add up: a counter or a histogram
+   * count past 2^53 − 1, or a sum that is not finite.
+   */
+  private overflow(
+    point: MetricPoint,
+    kind: SeriesKind,
+    total: number,
+    added: number,
+    totalSum: number,
+    addedSum: number,
+  ): Refusal | null {
+    const next = total + added;
+    const fits =
+      kind === 'gauge'
+        ? Number.isFinite(next)
+        : next <= EXACT_LIMIT && next >= 0 && (kind !== 'histogram' || Number.isFinite(totalSum + addedSum));
+    if (fits) return null;
+    return {
+      reason: IngestRejectionReason.ValueOverflow,
+      message: `${seriesText(point, kind)}: adding ${added} to the ${total} the agent holds over its instances gives ${next}, beyond ${kind === 'gauge' ? 'a finite number' : '2^53 − 1, the largest count added up exactly'}`,
+    };
+  }
+
+  /**
+   * Applies a point to an existing series: true when applied, false when it is ignored as
+   * old, a refusal when it would overflow the aggregate.
+   */
+  private updateSeries(state: SeriesState, point: MetricPoint): boolean | Refusal {
     if (point.timeMs <= state.lastTimeMs) return false;
+    const entry = this.aggregates.get(state.meta.key);
+    const total = entry?.total ?? 0;
     if (state.kind === 'gauge') {
+      if (point.kind === 'histogram') return false;
       const delta = point.kind === 'sum' && point.temporality === 'delta';
-      if (point.kind !== 'histogram') state.value = delta ? state.value + point.value : point.value;
+      const value = delta ? state.value + point.value : point.value;
+      const change = value - state.value;
+      const overflow = Number.isFinite(value)
+        ? this.overflow(point, 'gauge', total, change, 0, 0)
+        : this.overflow(point, 'gauge', total, value, 0, 0);
+      if (overflow !== null) return overflow;
+      if (entry !== undefined) entry.total += change;
+      state.value = value;
       state.lastTimeMs = point.timeMs;
       return true;
     }
     if (state.kind === 'counter') {
       if (point.kind !== 'sum') return false;
+      let increase = 0;
       if (point.temporality === 'delta') {
-        state.contribution += point.value;
+        increase = point.value;
       } else if (state.temporality === 'cumulative') {
         const restarted =
           point.value < state.lastValue ||
           (point.startTimeMs !== null &&
             state.lastStartMs !== null &&
             point.startTimeMs !== state.lastStartMs);
-        state.contribution += restarted ? point.value : point.value - state.lastValue;
+        increase = restarted ? point.value : point.value - state.lastValue;
       }
+      const overflow = this.overflow(point, 'counter', total, increase, 0, 0);
+      if (overflow !== null) return overflow;
+      state.contribution += increase;
+      if (entry !== undefined) entry.total += increase;
       // A series that switches from delta to cumulative takes its first cumulative value as a baseline.
       state.temporality = point.temporality;
       state.lastValue = point.value;
@@ -485,14 +823,30 @@ export class InstanceStore {
     }
     if (point.kind !== 'histogram') return false;
     const reading = histogramOf(point);
+    let increase: HistogramData | null = null;
     if (point.temporality === 'delta') {
-      state.contribution = addHistograms(state.contribution, reading, this.maxBuckets);
+      increase = reading;
     } else if (state.temporality === 'cumulative') {
       const restarted =
         point.startTimeMs !== null && state.lastStartMs !== null && point.startTimeMs !== state.lastStartMs;
-      const increase = restarted ? reading : subtractHistograms(reading, state.last);
       // Null: the count or a bucket went down, a restart without a new start time.
-      state.contribution = addHistograms(state.contribution, increase ?? reading, this.maxBuckets);
+      increase = (restarted ? reading : subtractHistograms(reading, state.last)) ?? reading;
+    }
+    if (increase !== null) {
+      const overflow = this.overflow(
+        point,
+        'histogram',
+        total,
+        increase.count,
+        entry?.totalSum ?? 0,
+        increase.sum ?? 0,
+      );
+      if (overflow !== null) return overflow;
+      state.contribution = addHistograms(state.contribution, increase, this.maxBuckets);
+      if (entry !== undefined) {
+        entry.total += increase.count;
+        entry.totalSum += increase.sum ?? 0;
+      }
     }
     state.temporality = point.temporality;
     state.last = reading;
@@ -515,6 +869,14 @@ export class InstanceStore {
         const entry = this.aggregates.get(state.meta.key);
         if (entry === undefined) continue;
         if (state.kind === 'counter') entry.departedValue += state.contribution;
+        // A gauge leaves with its instance; counters and histograms keep their totals.
+        if (state.kind === 'gauge') entry.total -= state.value;
+        const usage = this.usage.get(state.meta.pipeline);
+        const held = usage?.instances.get(instance.key);
+        if (usage !== undefined && held !== undefined) {
+          if (held <= 1) usage.instances.delete(instance.key);
+          else usage.instances.set(instance.key, held - 1);
+        }
         if (state.kind === 'histogram') {
           entry.departedHistogram = addHistograms(
             entry.departedHistogram ?? emptyHistogram,
@@ -536,8 +898,7 @@ export class InstanceStore {
     for (const [key, entry] of this.departedOnly) {
       // Gauges have no departed part: they leave with their last instance.
       if (entry.meta.kind !== 'gauge' && nowMs - entry.departedSinceMs < this.departedTtlMs) continue;
-      this.departedOnly.delete(key);
-      this.aggregates.delete(key);
+      this.deleteAggregate(key);
     }
     for (const [key, expiredMs] of this.expiredKeys) {
       if (nowMs - expiredMs >= this.departedTtlMs) this.expiredKeys.delete(key);
@@ -638,6 +999,27 @@ export class InstanceStore {
     return { timeMs, pipelines };
   }
 
+  /**
+   * service.instance.id of the live instances holding a series of `pipeline` that `select`
+   * picks, sorted, at most `limit` (for naming the instances behind a degraded pipeline).
+   */
+  holders(
+    pipeline: string,
+    select: (series: Pick<AggregateSeries, 'metric' | 'stage' | 'attributes' | 'kind'>) => boolean,
+    limit = 20,
+  ): string[] {
+    const ids = new Set<string>();
+    for (const instance of this.instances.values()) {
+      for (const state of instance.series.values()) {
+        if (state.meta.pipeline === pipeline && select(state.meta)) {
+          ids.add(instance.identity.serviceInstanceId);
+          break;
+        }
+      }
+    }
+    return [...ids].sort().slice(0, limit);
+  }
+
   /** Live instances, sorted by service name and instance id. */
   instanceViews(): InstanceView[] {
     return [...this.instances.values()]
@@ -660,6 +1042,7 @@ export class InstanceStore {
       instances: this.instances.size,
       series: this.seriesCount,
       aggregateSeries: this.aggregates.size,
+      pipelines: this.usage.size,
       expiredInstances: this.expiredCount,
     };
   }

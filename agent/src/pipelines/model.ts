@@ -122,6 +122,20 @@ export interface StageCapacity {
   readonly bottleneck: boolean;
 }
 
+/** Why a pipeline could not be modelled: the `reason` label of `streamops_pipelines_degraded`. */
+export const degradedReasons = ['non_finite_input', 'negative_input', 'model_error'] as const;
+export type DegradedReason = (typeof degradedReasons)[number];
+
+/** A pipeline whose inputs could not be modelled at the last update (see pipeline-view.ts). */
+export interface PipelineDegradation {
+  readonly reason: DegradedReason;
+  readonly message: string;
+  /** service.instance.id of the live instances whose values are involved (a few at most). */
+  readonly instances: readonly string[];
+  /** When the pipeline became degraded (for this reason), epoch milliseconds. */
+  readonly sinceMs: number;
+}
+
 /** The throughput and capacity model of one pipeline over one window. */
 export interface PipelineModel {
   readonly pipeline: string;
@@ -181,6 +195,12 @@ export interface PipelineModel {
   readonly plan: CapacityPlan | null;
   /** The job's state and reliability as its engine reports them; null for OTLP-reported pipelines. */
   readonly engineJob: EngineJobStatus | null;
+  /**
+   * Set when the pipeline's current inputs cannot be modelled: the values above are then
+   * its last good model, made at `modelAt` (null: there was none, and they are empty).
+   */
+  readonly degraded?: PipelineDegradation;
+  readonly modelAt?: number | null;
 }
 
 /** Defaults of {@link ModelOptions}. */

@@ -246,4 +246,11 @@ describe('pipelineCounters', () => {
       stages: [],
     });
   });
+
+  it('never adds a gauge sent under a counter name into the counters', () => {
+    const gauge: AggregateSeries = { ...consumed('source', 'orders', 1e300), kind: 'gauge' };
+    const withGauge = snapshot([consumed('source', 'orders', 100), gauge, produced('sink', 'out', 90)]);
+    const topology = learnTopology(withGauge);
+    expect(pipelineCounters(withGauge, topology, 0)).toMatchObject({ consumed: 100, delivered: 90 });
+  });
 });

@@ -1,5 +1,5 @@
 import { addHistograms, emptyHistogram, type HistogramData } from './histogram';
-import { type AggregateSeries, type PipelineSnapshot } from './instance-store';
+import { type AggregateSeries, type PipelineSnapshot, type SeriesKind } from './instance-store';
 import { type PipelineCounters, type StageCounters } from './model';
 import { signalOf, stageOutcomeNames, type PipelineSignal } from './signals';
 
@@ -33,8 +33,14 @@ const TOPIC = 'topic';
 const GROUP = 'group';
 const OUTCOME = 'outcome';
 
+/**
+ * The series of a signal, of the signal's kind only: record age is a histogram, every other
+ * signal a counter. A gauge (or an up-down counter) sent under a counter's name is never
+ * added into a counter; ingest refuses it (type_conflict), and this holds whatever the store.
+ */
 function seriesOf(snapshot: PipelineSnapshot, signal: PipelineSignal): AggregateSeries[] {
-  return snapshot.series.filter((series) => signalOf(series.metric) === signal);
+  const kind: SeriesKind = signal === 'recordAge' ? 'histogram' : 'counter';
+  return snapshot.series.filter((series) => series.kind === kind && signalOf(series.metric) === signal);
 }
 
 function sorted(values: Iterable<string>): string[] {

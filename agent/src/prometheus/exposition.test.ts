@@ -76,4 +76,24 @@ describe('ExpositionBuilder', () => {
       'streamops_test_lag_messages takes labels [cluster, group], got 1 values',
     );
   });
+
+  it('merges parts so that each family is rendered once, samples in part order', () => {
+    const first = new ExpositionBuilder().declare(cycles).add(lag, ['a', 'g'], 1);
+    const second = new ExpositionBuilder().add(lag, ['b', 'g'], 2).add(cycles, [], 5);
+    const merged = new ExpositionBuilder().merge(first).merge(second);
+    expect(merged.render('prometheus')).toBe(
+      [
+        '# HELP streamops_test_cycles_total Cycles.',
+        '# TYPE streamops_test_cycles_total counter',
+        'streamops_test_cycles_total 5',
+        '# HELP streamops_test_lag_messages Lag.\\nSecond line with a \\\\ backslash.',
+        '# TYPE streamops_test_lag_messages gauge',
+        'streamops_test_lag_messages{cluster="a",group="g"} 1',
+        'streamops_test_lag_messages{cluster="b",group="g"} 2',
+        '',
+      ].join('\n'),
+    );
+    // The parts are not changed by merging.
+    expect(first.sampleCount).toBe(1);
+  });
 });

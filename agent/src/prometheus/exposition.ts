@@ -62,6 +62,19 @@ export class ExpositionBuilder {
     return this;
   }
 
+  /**
+   * Adds every family of `other` (declared ones included) after this one's: samples of a
+   * family both have follow this one's, so each family is still rendered once.
+   */
+  merge(other: ExpositionBuilder): this {
+    for (const [name, { definition, lines }] of other.families) {
+      const family = this.families.get(name);
+      if (family === undefined) this.families.set(name, { definition, lines: [...lines] });
+      else for (const line of lines) family.lines.push(line);
+    }
+    return this;
+  }
+
   /** Number of samples added so far. */
   get sampleCount(): number {
     let count = 0;

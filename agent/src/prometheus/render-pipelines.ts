@@ -3,6 +3,7 @@ import { type IngestCounts } from '../ingest/ingest-handler';
 import { type InstanceStoreStats } from '../pipelines/instance-store';
 import { type PipelineModel } from '../pipelines/model';
 import {
+  agentHealthMetrics as hm,
   engineMetrics as em,
   ingestMetrics as im,
   pipelineMetrics as pm,
@@ -19,6 +20,8 @@ export interface PipelineRenderInput {
   readonly store: InstanceStoreStats | null;
   /** Health of the polled engine endpoints. */
   readonly engines: readonly EngineEndpointHealth[];
+  /** Degraded reported pipelines by reason (every reason present); null or absent when ingest is off. */
+  readonly degraded?: Readonly<Record<string, number>> | null;
 }
 
 function addIfKnown(
@@ -35,9 +38,18 @@ function addIfKnown(
  * compute over its window (no traffic, a counter that went down) has no sample.
  */
 export function renderPipelineMetrics(out: ExpositionBuilder, input: PipelineRenderInput): void {
-  for (const definition of [...Object.values(pm), ...Object.values(im), ...Object.values(em)]) {
-    out.declare(definition);
-  }
+  renderPipelineModels(out, input);
+  renderEngineMetrics(out, input.engines);
+  renderIngestMetrics(out, input);
+}
+
+/** The model series of every pipeline, and the degraded pipelines by reason. */
+export function renderPipelineModels(
+  out: ExpositionBuilder,
+  input: Pick<PipelineRenderInput, 'models' | 'liveInstances' | 'degraded'>,
+): void {
+  for (const definition of Object.values(pm)) out.declare(definition);
+  out.declare(hm.pipelinesDegraded);
   for (const model of input.models) {
     const p = [model.engine, model.pipeline];
     const job = model.engineJob;
@@ -80,13 +92,29 @@ export function renderPipelineMetrics(out: ExpositionBuilder, input: PipelineRen
       addIfKnown(out, pm.stageBackpressure, s, stage.backpressureRatio);
     }
   }
-  for (const endpoint of input.engines) {
+  for (const [reason, count] of Object.entries(input.degraded ?? {})) {
+    out.add(hm.pipelinesDegraded, [reason], count);
+  }
+}
+
+/** Health of the polled engine endpoints. */
+export function renderEngineMetrics(out: ExpositionBuilder, engines: readonly EngineEndpointHealth[]): void {
+  for (const definition of Object.values(em)) out.declare(definition);
+  for (const endpoint of engines) {
     const e = [endpoint.engine, endpoint.endpoint];
     out.add(em.up, e, endpoint.up ? 1 : 0);
     if (endpoint.lastSuccessMs !== null) out.add(em.lastSuccess, e, endpoint.lastSuccessMs / 1000);
     out.add(em.pollFailures, e, endpoint.failedPolls);
     out.add(em.jobs, e, endpoint.jobs);
   }
+}
+
+/** The ingest endpoint's and the instance store's own series. */
+export function renderIngestMetrics(
+  out: ExpositionBuilder,
+  input: Pick<PipelineRenderInput, 'ingest' | 'store'>,
+): void {
+  for (const definition of Object.values(im)) out.declare(definition);
   if (input.ingest) {
     out.add(im.acceptedPayloads, [], input.ingest.acceptedPayloads);
     out.add(im.acceptedPoints, [], input.ingest.acceptedPoints);
@@ -102,4 +130,10 @@ export function renderPipelineMetrics(out: ExpositionBuilder, input: PipelineRen
     out.add(im.series, [], input.store.series);
     out.add(im.expiredInstances, [], input.store.expiredInstances);
   }
+}
+
+/** Internal errors of the agent by part (every part present). */
+export function renderInternalErrors(out: ExpositionBuilder, errors: Readonly<Record<string, number>>): void {
+  out.declare(hm.internalErrors);
+  for (const [part, count] of Object.entries(errors)) out.add(hm.internalErrors, [part], count);
 }

@@ -1,5 +1,6 @@
 import { type ClusterSource } from '../collector/cluster-source';
 import { parseAgentConfig } from '../config/load';
+import { PipelineView } from '../pipelines/pipeline-view';
 import { ClusterLagStore } from '../storage/cluster-lag-store';
 import { startAgent, type RunningAgent } from './agent';
 
@@ -87,5 +88,55 @@ describe('the agent runtime', () => {
       'streamops-agent: collection recovered: cluster "local" is up',
     ]);
     expect(agent.snapshots()[0]?.health).toMatchObject({ up: true, failedCycles: 3 });
+  });
+
+  it('serves the last good text of a part that fails to render, and counts, logs and shows the failure', async () => {
+    const running = await startWithEmptyCluster();
+    await running.collectNow();
+    const before = await (await fetch(`${running.url}/metrics`)).text();
+    expect(before).toContain('streamops_pipelines_degraded{reason="non_finite_input"} 0');
+    expect(before).toContain('streamops_agent_internal_errors_total{part="render"} 0');
+
+    jest.spyOn(PipelineView.prototype, 'degradedCounts').mockImplementation(() => {
+      throw new Error('boom');
+    });
+    await running.collectNow();
+    const after = await (await fetch(`${running.url}/metrics`)).text();
+    // The lag part is rebuilt (two cycles now), the pipelines part is its last good text.
+    expect(after).toContain('streamops_collector_cycles_total{cluster="local",result="success"} 2');
+    expect(after).toContain('streamops_pipelines_degraded{reason="non_finite_input"} 0');
+    expect(after).toContain('streamops_agent_internal_errors_total{part="render"} 1');
+    expect(after.match(/^# TYPE streamops_pipelines_degraded /gm)).toHaveLength(1);
+    expect(logged).toContain('streamops-agent: internal error (render): pipelines: boom');
+    const health = (await (await fetch(`${running.url}/healthz`)).json()) as {
+      status: string;
+      parts: Record<string, { state: string; lastError: string | null }>;
+    };
+    expect(health.status).toBe('degraded');
+    expect(health.parts.render).toMatchObject({ state: 'failing', lastError: 'pipelines: boom' });
+    expect(health.parts.cluster_cycle).toMatchObject({ state: 'ok' });
+
+    jest.restoreAllMocks();
+    await running.collectNow();
+    await fetch(`${running.url}/metrics`);
+    const healed = (await (await fetch(`${running.url}/healthz`)).json()) as { status: string };
+    expect(healed.status).toBe('ok');
+    expect(logged).toContain('streamops-agent: internal error cleared (render): pipelines');
+  });
+
+  it('counts and logs a pipeline-view update that throws, once per message, and keeps the lag updating', async () => {
+    const running = await startWithEmptyCluster();
+    jest.spyOn(PipelineView.prototype, 'update').mockImplementation(() => {
+      throw new Error('view broke');
+    });
+    await running.collectNow();
+    await running.collectNow();
+    const text = await (await fetch(`${running.url}/metrics`)).text();
+    expect(text).toContain('streamops_agent_internal_errors_total{part="pipeline_view"} 2');
+    expect(text).toContain('streamops_collector_cycles_total{cluster="local",result="success"} 2');
+    expect(logged.filter((line) => line.includes('view broke'))).toEqual([
+      'streamops-agent: internal error (pipeline_view): view broke',
+    ]);
+    expect(running.snapshots()[0]?.health.up).toBe(true);
   });
 });

@@ -1,5 +1,3 @@
-import { type Server } from 'node:http';
-import { type AddressInfo } from 'node:net';
 import { collectDefaultMetrics, Registry, type OpenMetricsContentType } from 'prom-client';
 import { type ClusterSource } from '../collector/cluster-source';
 import { collectCycle } from '../collector/collect-cycle';
@@ -9,10 +7,16 @@ import { type AgentConfig, type ClusterConfig, type EngineEndpointConfig } from 
 import { EngineEndpointRuntime } from '../engines/endpoint-runtime';
 import { type EngineEndpointHealth } from '../engines/endpoint-health';
 import { FetchEngineClient, type EngineHttpClient } from '../engines/http-client';
-import { createAgentApp } from '../httpserver/app';
-import { type ExpositionFormat } from '../prometheus/exposition';
+import { createAgentApp, type AgentReadModel } from '../httpserver/app';
+import { startListener } from '../httpserver/server';
+import { ExpositionBuilder, type ExpositionFormat } from '../prometheus/exposition';
 import { renderLagMetrics } from '../prometheus/render-lag';
-import { renderPipelineMetrics } from '../prometheus/render-pipelines';
+import {
+  renderEngineMetrics,
+  renderIngestMetrics,
+  renderInternalErrors,
+  renderPipelineModels,
+} from '../prometheus/render-pipelines';
 import { OtlpMetricsIngest } from '../ingest/ingest-handler';
 import { InstanceStore } from '../pipelines/instance-store';
 import { type PipelineModel } from '../pipelines/model';
@@ -21,6 +25,7 @@ import { resolveSecret } from '../config/secrets';
 import { type ClusterLagSnapshot } from '../protocol/lag-snapshot';
 import { ClusterLagStore } from '../storage/cluster-lag-store';
 import { CycleLoop, systemTimers, type Timers } from './cycle-loop';
+import { InternalErrors } from './internal-errors';
 import { connectionFacts, explainingSource, type DeniedGroupsProbe } from '../collector/explaining-source';
 import { defaultGroupProbe } from '../collector/group-access-probe';
 
@@ -69,6 +74,7 @@ export interface RunningAgent {
 }
 
 interface ClusterRuntime {
+  readonly name: string;
   readonly store: ClusterLagStore;
   readonly source: ClusterSource;
   readonly cycle: () => Promise<void>;
@@ -81,6 +87,7 @@ function clusterRuntime(
   config: AgentConfig,
   dependencies: Required<AgentDependencies>,
   onCycle: () => void,
+  internal: InternalErrors,
 ): ClusterRuntime {
   const intervalMs = config.collection.intervalSeconds * 1000;
   const { requestTimeoutMs } = config.collection;
@@ -108,6 +115,7 @@ function clusterRuntime(
     nowMs: dependencies.nowMs,
   };
   const timestampCache = new Map<string, number>();
+  const errorSource = `cluster ${JSON.stringify(cluster.name)}`;
   // Logged when it changes, not every cycle: a broken cluster would repeat it every interval.
   let loggedFailure: string | null = null;
   const reportHealth = (): void => {
@@ -144,30 +152,52 @@ function clusterRuntime(
         },
         (error: unknown) => store.recordFailure(error, dependencies.nowMs() - startedAt),
       )
+      .then(() => {
+        reportHealth();
+        internal.ok('cluster_cycle', errorSource);
+      })
+      // Never swallowed: an error outside collection and evaluation is counted and logged.
+      .catch((error: unknown) => internal.record('cluster_cycle', error, errorSource))
       .finally(() => {
         inFlight = null;
-        reportHealth();
         onCycle();
       });
     return inFlight;
   };
-  const loop = new CycleLoop(cycle, intervalMs, dependencies.nowMs, dependencies.timers);
-  return { store, source, cycle, loop };
+  const loop = new CycleLoop(cycle, intervalMs, dependencies.nowMs, dependencies.timers, (error) =>
+    internal.record('cluster_cycle', error, errorSource),
+  );
+  return { name: cluster.name, store, source, cycle, loop };
 }
 
 /** The pipeline view's parts: the instance store fed by OTLP ingest, and the model over it. */
-function pipelineRuntime(config: AgentConfig, nowMs: () => number) {
+function pipelineRuntime(config: AgentConfig, nowMs: () => number, log: (line: string) => void) {
   const { ingest: ingestConfig, pipelines } = config;
   const store = new InstanceStore({
     now: nowMs,
     instanceTtlMs: ingestConfig.instanceTtlSeconds * 1000,
     maxInstances: ingestConfig.maxInstances,
     maxSeriesPerInstance: ingestConfig.maxSeriesPerInstance,
+    maxSeries: ingestConfig.maxSeries,
+    // Departed totals count against the same budget as live series.
+    maxAggregateSeries: ingestConfig.maxSeries,
+    maxPipelines: ingestConfig.maxPipelines,
+    maxInstancesPerPipeline: ingestConfig.maxInstancesPerPipeline,
+    maxClockSkewMs: ingestConfig.maxClockSkewSeconds * 1000,
+    maxPointAgeMs: ingestConfig.maxPointAgeSeconds * 1000,
   });
   const ingest = new OtlpMetricsIngest({
     sink: store,
     now: nowMs,
     bearerToken: ingestConfig.token ? resolveSecret(ingestConfig.token, 'ingest.token') : null,
+    tokens: ingestConfig.tokens.map((token) => ({
+      name: token.name,
+      token: resolveSecret(token.token, `ingest.tokens.${token.name}.token`),
+      ...(token.pipelines === undefined ? {} : { pipelines: token.pipelines }),
+    })),
+    // Instance ids stay bound to their token and start time as long as the store keeps them.
+    identity: { ttlMs: ingestConfig.instanceTtlSeconds * 1000, maxInstances: ingestConfig.maxInstances },
+    log,
     limits: {
       maxBodyBytes: ingestConfig.maxBodyBytes,
       reportsPerSecondPerInstance: ingestConfig.reportsPerSecondPerInstance,
@@ -177,6 +207,7 @@ function pipelineRuntime(config: AgentConfig, nowMs: () => number) {
     windowMs: pipelines.windowSeconds * 1000,
     declared: pipelines.declared,
     targetRate: pipelines.targetRate ?? null,
+    log,
   });
   return { store, ingest, view };
 }
@@ -203,6 +234,7 @@ function engineRuntime(
   config: AgentConfig,
   dependencies: Required<AgentDependencies>,
   onPoll: () => void,
+  internal: InternalErrors,
 ) {
   const runtime = new EngineEndpointRuntime({
     config: endpoint,
@@ -213,13 +245,31 @@ function engineRuntime(
   let inFlight: Promise<void> | null = null;
   const poll = (): Promise<void> => {
     if (inFlight) return inFlight;
-    inFlight = runtime.poll().finally(() => {
-      inFlight = null;
-      onPoll();
-    });
+    const source = `endpoint ${JSON.stringify(endpoint.name)}`;
+    let started: Promise<void>;
+    try {
+      started = runtime.poll();
+    } catch (error) {
+      started = Promise.reject(error instanceof Error ? error : new Error(String(error)));
+    }
+    inFlight = started
+      .then(
+        () => internal.ok('engine_poll', source),
+        (error: unknown) => internal.record('engine_poll', error, source),
+      )
+      .finally(() => {
+        inFlight = null;
+        onPoll();
+      });
     return inFlight;
   };
-  const loop = new CycleLoop(poll, endpoint.intervalSeconds * 1000, dependencies.nowMs, dependencies.timers);
+  const loop = new CycleLoop(
+    poll,
+    endpoint.intervalSeconds * 1000,
+    dependencies.nowMs,
+    dependencies.timers,
+    (error) => internal.record('engine_poll', error, `endpoint ${JSON.stringify(endpoint.name)}`),
+  );
   return { runtime, poll, loop };
 }
 
@@ -273,17 +323,27 @@ export async function startAgent(
     timers: dependencies.timers ?? systemTimers,
   };
   const rendered = new Map<ExpositionFormat, string>();
-  const pipelineParts = config.ingest.enabled ? pipelineRuntime(config, resolved.nowMs) : null;
+  const internal = new InternalErrors(resolved.log, resolved.nowMs);
+  const pipelineParts = config.ingest.enabled ? pipelineRuntime(config, resolved.nowMs, resolved.log) : null;
   // Set once the runtimes exist; no cycle can finish before that.
   let snapshots: () => ClusterLagSnapshot[] = () => [];
   const afterCycle = () => {
-    pipelineParts?.view.update(resolved.nowMs(), snapshots());
     rendered.clear();
+    if (!pipelineParts) return;
+    try {
+      pipelineParts.view.update(resolved.nowMs(), snapshots());
+      internal.ok('pipeline_view');
+    } catch (error) {
+      // The view keeps its last models; every lag series keeps updating.
+      internal.record('pipeline_view', error);
+    }
   };
-  const runtimes = config.clusters.map((cluster) => clusterRuntime(cluster, config, resolved, afterCycle));
+  const runtimes = config.clusters.map((cluster) =>
+    clusterRuntime(cluster, config, resolved, afterCycle, internal),
+  );
   snapshots = () => runtimes.map((runtime) => runtime.store.snapshot());
   const engines = config.engines.map((endpoint) =>
-    engineRuntime(endpoint, config, resolved, () => rendered.clear()),
+    engineRuntime(endpoint, config, resolved, () => rendered.clear(), internal),
   );
   const engineRuntimes = engines.map((engine) => engine.runtime);
   const allPipelines = () => mergePipelines(pipelineParts?.view.models() ?? [], engineRuntimes);
@@ -297,7 +357,65 @@ export async function startAgent(
   collectDefaultMetrics({ register: openMetricsProcessRegistry });
 
   const pipelinesServed = pipelineParts !== null || engines.length > 0;
-  const app = createAgentApp({
+  const lastProcessText = new Map<ExpositionFormat, string>();
+  const lagOptions = {
+    granularity: config.collection.granularity,
+    kafkaLagExporterCompatibility: config.compatibility.kafkaLagExporter,
+  };
+  // The last good exposition of each part: a part that fails to render serves it again
+  // (counted and logged), and never blanks the others.
+  const lastGoodParts = new Map<string, ExpositionBuilder>();
+  const renderPart = (key: string, render: () => ExpositionBuilder): ExpositionBuilder | undefined => {
+    try {
+      const out = render();
+      lastGoodParts.set(key, out);
+      internal.ok('render', key);
+    } catch (error) {
+      internal.record('render', error, key);
+    }
+    return lastGoodParts.get(key);
+  };
+  const renderExposition = (): ExpositionBuilder => {
+    const merged = new ExpositionBuilder();
+    // Every lag family is declared even without clusters, as before.
+    merged.merge(renderLagMetrics([], lagOptions));
+    for (const runtime of runtimes) {
+      const part = renderPart(`lag ${JSON.stringify(runtime.name)}`, () =>
+        renderLagMetrics([runtime.store.snapshot()], lagOptions),
+      );
+      if (part) merged.merge(part);
+    }
+    if (pipelinesServed) {
+      const parts = [
+        renderPart('pipelines', () => {
+          const out = new ExpositionBuilder();
+          renderPipelineModels(out, {
+            models: allPipelines(),
+            liveInstances: (pipeline) => pipelineParts?.view.liveInstances(pipeline) ?? 0,
+            degraded: pipelineParts?.view.degradedCounts() ?? null,
+          });
+          return out;
+        }),
+        renderPart('engines', () => {
+          const out = new ExpositionBuilder();
+          renderEngineMetrics(out, engineHealth());
+          return out;
+        }),
+        renderPart('ingest', () => {
+          const out = new ExpositionBuilder();
+          renderIngestMetrics(out, {
+            ingest: pipelineParts?.ingest.counts() ?? null,
+            store: pipelineParts?.store.stats() ?? null,
+          });
+          return out;
+        }),
+      ];
+      for (const part of parts) if (part) merged.merge(part);
+    }
+    renderInternalErrors(merged, internal.counts());
+    return merged;
+  };
+  const readModel: AgentReadModel = {
     snapshots,
     engines: engineHealth,
     ...(pipelineParts ? { ingest: pipelineParts.ingest } : {}),
@@ -318,46 +436,43 @@ export async function startAgent(
           },
         }
       : {}),
+    internalHealth: () => internal.health(),
     async metrics(format) {
       let lagText = rendered.get(format);
       if (lagText === undefined) {
-        const exposition = renderLagMetrics(snapshots(), {
-          granularity: config.collection.granularity,
-          kafkaLagExporterCompatibility: config.compatibility.kafkaLagExporter,
-        });
-        if (pipelinesServed) {
-          renderPipelineMetrics(exposition, {
-            models: allPipelines(),
-            liveInstances: (pipeline) => pipelineParts?.view.liveInstances(pipeline) ?? 0,
-            ingest: pipelineParts?.ingest.counts() ?? null,
-            store: pipelineParts?.store.stats() ?? null,
-            engines: engineHealth(),
-          });
-        }
-        lagText = exposition.render(format);
+        lagText = renderExposition().render(format);
         rendered.set(format, lagText);
       }
-      const processText =
-        format === 'openmetrics'
-          ? await openMetricsProcessRegistry.metrics()
-          : await prometheusProcessRegistry.metrics();
+      let processText: string;
+      try {
+        processText =
+          format === 'openmetrics'
+            ? await openMetricsProcessRegistry.metrics()
+            : await prometheusProcessRegistry.metrics();
+        lastProcessText.set(format, processText);
+        internal.ok('render', 'process');
+      } catch (error) {
+        internal.record('render', error, 'process');
+        processText = lastProcessText.get(format) ?? '';
+      }
       return format === 'openmetrics' ? `${withoutEof(lagText)}${processText}` : `${lagText}${processText}`;
     },
+  };
+  const app = createAgentApp(readModel, {
+    readToken: config.server.readToken ? resolveSecret(config.server.readToken, 'server.readToken') : null,
+    metricsRequireReadToken: config.server.metricsRequireReadToken,
+    log: resolved.log,
+    now: resolved.nowMs,
   });
-  const server: Server = await new Promise((resolve, reject) => {
-    const listening = app.listen(config.server.port, config.server.host, () => resolve(listening));
-    listening.once('error', reject);
-  });
-  const port = (server.address() as AddressInfo).port;
-  const host =
-    config.server.host === '0.0.0.0' || config.server.host === '::' ? '127.0.0.1' : config.server.host;
+  // Timeouts, the connection cap and TLS (with certificate reloads) are the listener's.
+  const listener = await startListener(app, config.server, { log: resolved.log });
 
   for (const runtime of runtimes) runtime.loop.start();
   for (const engine of engines) engine.loop.start();
 
   return {
-    url: `http://${host}:${port}`,
-    port,
+    url: listener.url,
+    port: listener.port,
     snapshots,
     pipelines: allPipelines,
     engines: engineHealth,
@@ -369,10 +484,7 @@ export async function startAgent(
     },
     async stop() {
       await Promise.all([...runtimes, ...engines].map((runtime) => runtime.loop.stop()));
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
+      await listener.close();
       await Promise.all(runtimes.map((runtime) => runtime.source.close()));
     },
   };

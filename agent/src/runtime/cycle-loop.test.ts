@@ -96,4 +96,32 @@ describe('CycleLoop', () => {
         ),
     ).toThrow('intervalMs must be positive');
   });
+
+  it('reports every error a cycle throws or rejects with, and keeps running', async () => {
+    const timers = new ManualTimers();
+    const errors: unknown[] = [];
+    let run = 0;
+    const loop = new CycleLoop(
+      () => {
+        run++;
+        if (run === 1) return Promise.reject(new Error('rejected'));
+        if (run === 2) throw new Error('thrown');
+        return Promise.resolve();
+      },
+      1000,
+      () => 0,
+      timers,
+      (error) => errors.push(error),
+    );
+    loop.start();
+    await settle();
+    timers.fire();
+    await settle();
+    timers.fire();
+    await settle();
+    expect(run).toBe(3);
+    expect(errors.map((error) => (error as Error).message)).toEqual(['rejected', 'thrown']);
+    expect(timers.pending).not.toBeNull();
+    await loop.stop();
+  });
 });

@@ -24,6 +24,8 @@ export class CycleLoop {
     private readonly intervalMs: number,
     private readonly nowMs: () => number,
     private readonly timers: Timers = systemTimers,
+    /** Told every error a cycle throws or rejects with; the loop goes on either way. */
+    private readonly onError: (error: unknown) => void = () => undefined,
   ) {
     if (!(intervalMs > 0)) throw new RangeError(`intervalMs must be positive, got ${intervalMs}`);
   }
@@ -37,8 +39,21 @@ export class CycleLoop {
 
   private runNow(): void {
     const startedAt = this.nowMs();
-    this.running = this.cycle()
-      .catch(() => undefined) // the cycle records its own errors; the loop must survive them
+    let cycle: Promise<void>;
+    try {
+      cycle = this.cycle();
+    } catch (error) {
+      cycle = Promise.reject(error instanceof Error ? error : new Error(String(error)));
+    }
+    this.running = cycle
+      // The loop must survive a failed cycle, but never silently: the error is reported.
+      .catch((error: unknown) => {
+        try {
+          this.onError(error);
+        } catch {
+          // A reporter that throws must not stop the loop.
+        }
+      })
       .finally(() => {
         this.running = null;
         if (this.stopped) return;

@@ -4,6 +4,7 @@
  */
 import { stringify } from 'yaml';
 import { defaultOptions, type StreamopsRuleOptions } from '../options';
+import { agentRuleGroups } from './agent';
 import { collectorRuleGroups } from './collector';
 import { consumerLagRuleGroups } from './consumer-lag';
 import { type AlertRule, type RecordingRule, type Rule, type RuleGroup } from './model';
@@ -17,6 +18,7 @@ export function allRuleGroups(options: StreamopsRuleOptions = defaultOptions): R
   return [
     ...consumerLagRuleGroups(options),
     ...collectorRuleGroups(options),
+    ...agentRuleGroups(),
     ...pipelineRuleGroups(options),
     ...sloRuleGroups(options),
   ];

@@ -52,9 +52,48 @@ app.kubernetes.io/part-of: streamops
 {{- if .Capabilities.APIVersions.Has "monitoring.coreos.com/v1" -}}true{{- end -}}
 {{- end -}}
 
-{{/* The agent configuration file: the `config` value with the server address set by the chart. */}}
+{{/* Whether the chart provides the ingest token (ingestToken.enabled, with ingest on). */}}
+{{- define "streamops-agent.ingestTokenEnabled" -}}
+{{- $ingest := .Values.config.ingest | default dict -}}
+{{- if and .Values.ingestToken.enabled (ne (toString (get $ingest "enabled")) "false") -}}true{{- end -}}
+{{- end -}}
+
+{{/* Name of the Secret holding the ingest token: the existing one, or <fullname>-ingest. */}}
+{{- define "streamops-agent.ingestTokenSecret" -}}
+{{- default (printf "%s-ingest" (include "streamops-agent.fullname" .)) .Values.ingestToken.existingSecret -}}
+{{- end -}}
+
+{{/* Where the ingest token Secret is mounted in the agent's container. */}}
+{{- define "streamops-agent.ingestTokenDir" -}}/run/secrets/streamops-ingest{{- end -}}
+
+{{/*
+The agent configuration file: the `config` value with the server address set by the chart
+(the other `config.server` keys are kept), and `ingest.token` pointing at the mounted
+ingest token Secret when `ingestToken.enabled`.
+*/}}
 {{- define "streamops-agent.config" -}}
 {{- $config := deepCopy .Values.config -}}
-{{- $_ := set $config "server" (dict "host" "0.0.0.0" "port" (int .Values.service.port)) -}}
+{{- $server := deepCopy (get $config "server" | default dict) -}}
+{{- $_ := set $server "host" "0.0.0.0" -}}
+{{- $_ := set $server "port" (int .Values.service.port) -}}
+{{- $_ := set $config "server" $server -}}
+{{- if include "streamops-agent.ingestTokenEnabled" . -}}
+{{- $ingest := deepCopy (get $config "ingest" | default dict) -}}
+{{- if hasKey $ingest "token" -}}
+{{- fail "config.ingest.token is set while ingestToken.enabled is true: the chart sets the token from its Secret; set ingestToken.enabled=false to give your own, or use ingestToken.existingSecret" -}}
+{{- end -}}
+{{- $_ := set $ingest "token" (dict "file" (printf "%s/%s" (include "streamops-agent.ingestTokenDir" .) .Values.ingestToken.key)) -}}
+{{- $_ := set $config "ingest" $ingest -}}
+{{- end -}}
 {{- toYaml $config -}}
+{{- end -}}
+
+{{/* HTTPS probes when the listener has TLS (config.server.tls). */}}
+{{- define "streamops-agent.probe" -}}
+{{- $probe := deepCopy .probe -}}
+{{- $server := get .config "server" | default dict -}}
+{{- if and (hasKey $server "tls") (hasKey $probe "httpGet") -}}
+{{- $_ := set $probe.httpGet "scheme" "HTTPS" -}}
+{{- end -}}
+{{- toYaml $probe -}}
 {{- end -}}
