@@ -223,6 +223,18 @@ const defaults = {
   maxSeriesKeyLength: 512,
 } as const;
 
+/** The store's limits, each a positive integer. */
+type StoreLimits = { readonly [Name in keyof typeof defaults]: number };
+
+/** Every limit from the options or its default; @throws RangeError naming a limit that is not a positive integer. */
+function resolveStoreLimits(options: InstanceStoreOptions): StoreLimits {
+  const limits = {} as Record<keyof typeof defaults, number>;
+  for (const name of Object.keys(defaults) as (keyof typeof defaults)[]) {
+    limits[name] = positiveInteger(name, options[name] ?? defaults[name]);
+  }
+  return limits;
+}
+
 // Beyond 2^53 counts are approximate doubles: a sum past it cannot be compared exactly.
 const EXACT_LIMIT = Number.MAX_SAFE_INTEGER;
 // Series names in refusal messages are cut to this length.
@@ -364,20 +376,7 @@ export class InstanceStore {
   /** Keys of instances that expired, with the time, so a return is recognised. */
   private readonly expiredKeys = new Map<string, number>();
   private readonly createdMs: number;
-  private readonly ttlMs: number;
-  private readonly departedTtlMs: number;
-  private readonly maxInstances: number;
-  private readonly maxSeriesPerInstance: number;
-  private readonly maxAggregateSeries: number;
-  private readonly maxSeries: number;
-  private readonly maxPipelines: number;
-  private readonly maxInstancesPerPipeline: number;
-  private readonly maxStagesPerPipeline: number;
-  private readonly maxClockSkewMs: number;
-  private readonly maxPointAgeMs: number;
-  private readonly maxBuckets: number;
-  private readonly maxPointBuckets: number;
-  private readonly maxSeriesKeyLength: number;
+  private readonly limits: StoreLimits;
   private readonly usage = new Map<string, PipelineUsage>();
   /** Kind of each (pipeline, normalised metric name) while series of it exist. */
   private readonly kinds = new Map<string, NameKind>();
@@ -391,44 +390,7 @@ export class InstanceStore {
 
   constructor(private readonly options: InstanceStoreOptions) {
     this.createdMs = options.now();
-    this.ttlMs = positiveInteger('instanceTtlMs', options.instanceTtlMs ?? defaults.instanceTtlMs);
-    this.departedTtlMs = positiveInteger('departedTtlMs', options.departedTtlMs ?? defaults.departedTtlMs);
-    this.maxInstances = positiveInteger('maxInstances', options.maxInstances ?? defaults.maxInstances);
-    this.maxSeriesPerInstance = positiveInteger(
-      'maxSeriesPerInstance',
-      options.maxSeriesPerInstance ?? defaults.maxSeriesPerInstance,
-    );
-    this.maxAggregateSeries = positiveInteger(
-      'maxAggregateSeries',
-      options.maxAggregateSeries ?? defaults.maxAggregateSeries,
-    );
-    this.maxSeries = positiveInteger('maxSeries', options.maxSeries ?? defaults.maxSeries);
-    this.maxPipelines = positiveInteger('maxPipelines', options.maxPipelines ?? defaults.maxPipelines);
-    this.maxInstancesPerPipeline = positiveInteger(
-      'maxInstancesPerPipeline',
-      options.maxInstancesPerPipeline ?? defaults.maxInstancesPerPipeline,
-    );
-    this.maxStagesPerPipeline = positiveInteger(
-      'maxStagesPerPipeline',
-      options.maxStagesPerPipeline ?? defaults.maxStagesPerPipeline,
-    );
-    this.maxClockSkewMs = positiveInteger(
-      'maxClockSkewMs',
-      options.maxClockSkewMs ?? defaults.maxClockSkewMs,
-    );
-    this.maxPointAgeMs = positiveInteger('maxPointAgeMs', options.maxPointAgeMs ?? defaults.maxPointAgeMs);
-    this.maxPointBuckets = positiveInteger(
-      'maxPointBuckets',
-      options.maxPointBuckets ?? defaults.maxPointBuckets,
-    );
-    this.maxSeriesKeyLength = positiveInteger(
-      'maxSeriesKeyLength',
-      options.maxSeriesKeyLength ?? defaults.maxSeriesKeyLength,
-    );
-    this.maxBuckets = positiveInteger(
-      'maxHistogramBuckets',
-      options.maxHistogramBuckets ?? defaults.maxHistogramBuckets,
-    );
+    this.limits = resolveStoreLimits(options);
     this.acceptMetric = options.acceptMetric ?? isStreamopsMetric;
   }
 
@@ -437,8 +399,8 @@ export class InstanceStore {
     const nowMs = this.options.now();
     let instance = this.instances.get(report.instanceKey);
     if (instance === undefined) {
-      if (this.instances.size >= this.maxInstances) this.expire();
-      if (this.instances.size >= this.maxInstances) {
+      if (this.instances.size >= this.limits.maxInstances) this.expire();
+      if (this.instances.size >= this.limits.maxInstances) {
         return {
           acceptedPoints: 0,
           ignoredPoints: 0,
@@ -446,7 +408,7 @@ export class InstanceStore {
             {
               reason: IngestRejectionReason.InstanceLimit,
               points: report.points.length,
-              message: `the agent already tracks ${this.maxInstances} instances`,
+              message: `the agent already tracks ${this.limits.maxInstances} instances`,
             },
           ],
         };
@@ -467,8 +429,8 @@ export class InstanceStore {
     let acceptedPoints = 0;
     let ignoredPoints = 0;
     const refusals = new Refusals();
-    const earliestMs = nowMs - this.maxPointAgeMs;
-    const latestMs = nowMs + this.maxClockSkewMs;
+    const earliestMs = nowMs - this.limits.maxPointAgeMs;
+    const latestMs = nowMs + this.limits.maxClockSkewMs;
     for (const point of report.points) {
       if (!this.accepts(point.metric)) {
         ignoredPoints++;
@@ -479,23 +441,23 @@ export class InstanceStore {
         const seconds = Math.round((point.timeMs - nowMs) / 1000);
         refusals.add(
           IngestRejectionReason.TimestampSkew,
-          `${seriesText(point, kind)}: its time is ${Math.abs(seconds)} s ${seconds > 0 ? 'ahead of' : 'behind'} the agent's clock; at most ${this.maxClockSkewMs / 1000} s ahead and ${this.maxPointAgeMs / 1000} s behind are accepted`,
+          `${seriesText(point, kind)}: its time is ${Math.abs(seconds)} s ${seconds > 0 ? 'ahead of' : 'behind'} the agent's clock; at most ${this.limits.maxClockSkewMs / 1000} s ahead and ${this.limits.maxPointAgeMs / 1000} s behind are accepted`,
         );
         continue;
       }
       // What one series costs is bounded too: its identity's length and its buckets.
-      if (point.kind === 'histogram' && point.bucketCounts.length > this.maxPointBuckets) {
+      if (point.kind === 'histogram' && point.bucketCounts.length > this.limits.maxPointBuckets) {
         refusals.add(
           IngestRejectionReason.LimitExceeded,
-          `${seriesText(point, kind)}: ${point.bucketCounts.length} buckets; at most ${this.maxPointBuckets} are kept`,
+          `${seriesText(point, kind)}: ${point.bucketCounts.length} buckets; at most ${this.limits.maxPointBuckets} are kept`,
         );
         continue;
       }
       const key = seriesKey(point, kind);
-      if (key.length > this.maxSeriesKeyLength) {
+      if (key.length > this.limits.maxSeriesKeyLength) {
         refusals.add(
           IngestRejectionReason.LimitExceeded,
-          `${seriesText(point, kind)}: its metric name, pipeline, stage and attributes take ${key.length} characters; at most ${this.maxSeriesKeyLength}`,
+          `${seriesText(point, kind)}: its metric name, pipeline, stage and attributes take ${key.length} characters; at most ${this.limits.maxSeriesKeyLength}`,
         );
         continue;
       }
@@ -560,44 +522,44 @@ export class InstanceStore {
       reason: IngestRejectionReason.SeriesLimit,
       message,
     });
-    if (instance.series.size >= this.maxSeriesPerInstance) {
+    if (instance.series.size >= this.limits.maxSeriesPerInstance) {
       return seriesLimit(
-        `instance ${instance.identity.serviceInstanceId} of ${instance.identity.serviceName} already has ${this.maxSeriesPerInstance} series`,
+        `instance ${instance.identity.serviceInstanceId} of ${instance.identity.serviceName} already has ${this.limits.maxSeriesPerInstance} series`,
       );
     }
-    if (this.seriesCount >= this.maxSeries) {
-      return seriesLimit(`the agent already holds ${this.maxSeries} series over all instances`);
+    if (this.seriesCount >= this.limits.maxSeries) {
+      return seriesLimit(`the agent already holds ${this.limits.maxSeries} series over all instances`);
     }
     let usage = this.usage.get(pipeline);
-    if (usage === undefined && this.usage.size >= this.maxPipelines) {
+    if (usage === undefined && this.usage.size >= this.limits.maxPipelines) {
       this.evictDepartedPipeline();
-      if (this.usage.size >= this.maxPipelines) {
+      if (this.usage.size >= this.limits.maxPipelines) {
         return {
           reason: IngestRejectionReason.PipelineLimit,
-          message: `the agent already tracks ${this.maxPipelines} pipelines; ${JSON.stringify(pipeline)} is not one of them`,
+          message: `the agent already tracks ${this.limits.maxPipelines} pipelines; ${JSON.stringify(pipeline)} is not one of them`,
         };
       }
     }
     usage = this.usage.get(pipeline);
     if (usage !== undefined) {
-      if (!usage.instances.has(instance.key) && usage.instances.size >= this.maxInstancesPerPipeline) {
+      if (!usage.instances.has(instance.key) && usage.instances.size >= this.limits.maxInstancesPerPipeline) {
         return {
           reason: IngestRejectionReason.InstanceLimit,
-          message: `pipeline ${JSON.stringify(pipeline)} already has ${this.maxInstancesPerPipeline} live instances`,
+          message: `pipeline ${JSON.stringify(pipeline)} already has ${this.limits.maxInstancesPerPipeline} live instances`,
         };
       }
-      if (!usage.stages.has(point.stage ?? '') && usage.stages.size >= this.maxStagesPerPipeline) {
+      if (!usage.stages.has(point.stage ?? '') && usage.stages.size >= this.limits.maxStagesPerPipeline) {
         return seriesLimit(
-          `pipeline ${JSON.stringify(pipeline)} already has ${this.maxStagesPerPipeline} stages`,
+          `pipeline ${JSON.stringify(pipeline)} already has ${this.limits.maxStagesPerPipeline} stages`,
         );
       }
     }
-    if (!this.aggregates.has(key) && this.aggregates.size >= this.maxAggregateSeries) {
+    if (!this.aggregates.has(key) && this.aggregates.size >= this.limits.maxAggregateSeries) {
       // Live series come first: the oldest frozen total of departed instances makes room
       // (that series disappears, as it would at its departed TTL; it never decreases).
       const oldest = this.departedOnly.keys().next();
       if (oldest.done === true)
-        return seriesLimit(`the agent already holds ${this.maxAggregateSeries} series`);
+        return seriesLimit(`the agent already holds ${this.limits.maxAggregateSeries} series`);
       this.deleteAggregate(oldest.value);
     }
     return null;
@@ -842,7 +804,7 @@ export class InstanceStore {
         increase.sum ?? 0,
       );
       if (overflow !== null) return overflow;
-      state.contribution = addHistograms(state.contribution, increase, this.maxBuckets);
+      state.contribution = addHistograms(state.contribution, increase, this.limits.maxHistogramBuckets);
       if (entry !== undefined) {
         entry.total += increase.count;
         entry.totalSum += increase.sum ?? 0;
@@ -864,7 +826,7 @@ export class InstanceStore {
     const nowMs = this.options.now();
     const expired: InstanceIdentity[] = [];
     for (const instance of this.instances.values()) {
-      if (nowMs - instance.lastSeenMs < this.ttlMs) continue;
+      if (nowMs - instance.lastSeenMs < this.limits.instanceTtlMs) continue;
       for (const state of instance.series.values()) {
         const entry = this.aggregates.get(state.meta.key);
         if (entry === undefined) continue;
@@ -881,7 +843,7 @@ export class InstanceStore {
           entry.departedHistogram = addHistograms(
             entry.departedHistogram ?? emptyHistogram,
             state.contribution,
-            this.maxBuckets,
+            this.limits.maxHistogramBuckets,
           );
         }
         if (--entry.liveInstances === 0) {
@@ -897,14 +859,14 @@ export class InstanceStore {
     }
     for (const [key, entry] of this.departedOnly) {
       // Gauges have no departed part: they leave with their last instance.
-      if (entry.meta.kind !== 'gauge' && nowMs - entry.departedSinceMs < this.departedTtlMs) continue;
+      if (entry.meta.kind !== 'gauge' && nowMs - entry.departedSinceMs < this.limits.departedTtlMs) continue;
       this.deleteAggregate(key);
     }
     for (const [key, expiredMs] of this.expiredKeys) {
-      if (nowMs - expiredMs >= this.departedTtlMs) this.expiredKeys.delete(key);
+      if (nowMs - expiredMs >= this.limits.departedTtlMs) this.expiredKeys.delete(key);
     }
     // Returning-instance memory is bounded too; the oldest entries go first (Map order).
-    while (this.expiredKeys.size > this.maxInstances) {
+    while (this.expiredKeys.size > this.limits.maxInstances) {
       const oldest = this.expiredKeys.keys().next();
       if (oldest.done === true) break;
       this.expiredKeys.delete(oldest.value);
@@ -939,7 +901,7 @@ export class InstanceStore {
           accumulator.histogram = addHistograms(
             accumulator.histogram ?? emptyHistogram,
             state.contribution,
-            this.maxBuckets,
+            this.limits.maxHistogramBuckets,
           );
         const { pipeline, stage } = state.meta;
         let members = pipelineMembers.get(pipeline);

@@ -207,19 +207,22 @@ export interface PipelineModel {
 export const defaultModelOptions = { tolerance: 0.05, toleranceFloor: 1, maxUtilization: 0.8 } as const;
 const defaultOptions = defaultModelOptions;
 
+/** The message counters of {@link PipelineCounters}, which only grow. */
+export const pipelineCounterFields = [
+  'consumed',
+  'processed',
+  'filtered',
+  'errored',
+  'deadLettered',
+  'delivered',
+  'redelivered',
+  'lost',
+  'duplicated',
+] as const;
+
 function checkCounters(name: string, counters: PipelineCounters): void {
   assertTimeMs(`${name}.timeMs`, counters.timeMs);
-  for (const field of [
-    'consumed',
-    'processed',
-    'filtered',
-    'errored',
-    'deadLettered',
-    'delivered',
-    'redelivered',
-    'lost',
-    'duplicated',
-  ] as const) {
+  for (const field of pipelineCounterFields) {
     assertNonNegative(`${name}.${field}`, counters[field]);
   }
   if (counters.inputEndOffsets !== null)

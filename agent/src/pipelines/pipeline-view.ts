@@ -5,6 +5,7 @@ import { type InstanceStore } from './instance-store';
 import {
   degradedReasons,
   modelPipeline,
+  pipelineCounterFields,
   type DegradedReason,
   type PipelineCounters,
   type PipelineDegradation,
@@ -87,21 +88,9 @@ function checkSeries(snapshot: PipelineSnapshot): void {
   }
 }
 
-const counterFields = [
-  'consumed',
-  'processed',
-  'filtered',
-  'errored',
-  'deadLettered',
-  'delivered',
-  'redelivered',
-  'lost',
-  'duplicated',
-] as const;
-
 /** Throws {@link UnusableInput} when a sum of series is not a finite non-negative number. */
 function checkCounters(counters: PipelineCounters, snapshot: PipelineSnapshot): void {
-  const values: [string, number][] = counterFields.map((field) => [field, counters[field]]);
+  const values: [string, number][] = pipelineCounterFields.map((field) => [field, counters[field]]);
   for (const stage of counters.stages) {
     values.push([`stage ${JSON.stringify(stage.stage)} messages`, stage.messages]);
     if (stage.busySeconds !== null)
