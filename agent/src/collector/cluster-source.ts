@@ -1,4 +1,5 @@
 import {
+  type CommitLogRead,
   type CommittedOffset,
   type GroupDescription,
   type GroupListing,
@@ -34,5 +35,10 @@ export interface ClusterSource {
    * could not be read (deleted by retention, or not yet written).
    */
   fetchRecordTimestamps(positions: readonly PartitionOffset[]): Promise<Map<string, number>>;
+  /**
+   * The commits recorded in `__consumer_offsets` since the last call (the first call starts a
+   * window's worth back). Optional: a source without it is evaluated from polled offsets.
+   */
+  readCommitLog?(): Promise<CommitLogRead>;
   close(): Promise<void>;
 }

@@ -1,5 +1,6 @@
 import {
   partitionKey,
+  type CommitLogRead,
   type CommittedOffset,
   type GroupDescription,
   type PartitionOffset,
@@ -37,6 +38,11 @@ export interface ClusterObservation {
    * max(committed offset, log start offset).
    */
   readonly recordTimestamps: ReadonlyMap<string, number>;
+  /**
+   * Commits read from `__consumer_offsets` this cycle, for the groups and topics collected;
+   * null when the source cannot read them (the store then evaluates polled offsets).
+   */
+  readonly commitLog: CommitLogRead | null;
 }
 
 /** Settings of one collection cycle. */
@@ -145,5 +151,7 @@ export async function collectCycle(
   timestampCache.clear();
   for (const [key, timestamp] of recordTimestamps) timestampCache.set(key, timestamp);
 
-  return { observedAtMs: options.nowMs(), groups, shareGroups, watermarks, recordTimestamps };
+  // Commits from __consumer_offsets: read by the source when it can (wired by the commit-log reader).
+  const commitLog: CommitLogRead | null = null;
+  return { observedAtMs: options.nowMs(), groups, shareGroups, watermarks, recordTimestamps, commitLog };
 }

@@ -64,6 +64,7 @@ function snapshot() {
         { topic: 'in', partition: 1, logStartOffset: 0, logEndOffset: 4 },
       ],
       recordTimestamps: new Map([[recordKey('in', 0, 7), 15_000]]),
+      commitLog: null,
     },
     3,
   );

@@ -87,6 +87,36 @@ export interface PartitionOffset {
   readonly offset: number;
 }
 
+/**
+ * One offset commit as the group coordinator recorded it in `__consumer_offsets`: what was
+ * committed and when (the coordinator's clock, mapped to the agent's). Commits of classic and
+ * consumer (KIP-848) groups alike; share and streams groups keep other records.
+ */
+export interface CommitEvent {
+  readonly group: string;
+  readonly topic: string;
+  readonly partition: number;
+  /** The committed offset; null for a tombstone (the group's offset was deleted or expired). */
+  readonly offset: number | null;
+  /** When the coordinator took the commit, epoch ms on the agent's clock. */
+  readonly commitTimeMs: number;
+}
+
+/**
+ * What one read of the commit log gave. `available: false` means the cluster's commits
+ * cannot be read this way (no READ on `__consumer_offsets`, a managed service that hides it):
+ * the agent then evaluates from polled offsets only, and says why in `reason`.
+ */
+export type CommitLogRead =
+  | {
+      readonly available: true;
+      /** In log order within each `__consumer_offsets` partition. */
+      readonly events: readonly CommitEvent[];
+      /** Records known to be written but not read yet (read next cycle: a byte cap per cycle). */
+      readonly backlogRecords: number;
+    }
+  | { readonly available: false; readonly reason: string };
+
 /** Key of a topic partition in maps. */
 export function partitionKey(topic: string, partition: number): string {
   return `${topic}\u0000${partition}`;

@@ -60,6 +60,7 @@ function observation(
     recordTimestamps: new Map(
       timestamps.map(([partition, offset, ts]) => [recordKey('orders', partition, offset), ts]),
     ),
+    commitLog: null,
   };
 }
 
