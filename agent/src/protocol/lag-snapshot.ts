@@ -114,6 +114,14 @@ export interface CollectorHealth {
   readonly lastError: string | null;
   readonly successfulCycles: number;
   readonly failedCycles: number;
+  /**
+   * Where the commit window's entries come from: `offsets_topic` (commits and their times read
+   * from `__consumer_offsets`) or `polling` (committed offsets fetched each cycle, timed by the
+   * cycle). Absent before the first cycle that reported it.
+   */
+  readonly commitSource?: 'offsets_topic' | 'polling';
+  /** Commit-log records written but not read yet (carried to the next cycle by the byte cap); 0 when polling. */
+  readonly commitLogBacklogRecords?: number;
 }
 
 /** Everything known about one cluster: health plus the last good evaluated snapshot. */
