@@ -485,6 +485,34 @@ function counter(
 const lost = 'streamops_consumer_lost_messages_total';
 const duplicates = 'streamops_consumer_duplicate_messages_total';
 
+/** The instance whose id the identity tests' claimants try to take. */
+const victimIdentity = { service: 'victim', instance: 'victim-1' };
+
+/** Posts the victim's lost-messages counter; its process started at `startMs` (default: h.startMs). */
+function postVictim(
+  h: Hostile,
+  report: { readonly timeMs: number; readonly value: number; readonly startMs?: number },
+  options?: PostOptions,
+): Promise<Answer> {
+  return post(
+    h.agent.url,
+    [
+      {
+        ...victimIdentity,
+        startMs: report.startMs ?? h.startMs,
+        timeMs: report.timeMs,
+        points: [counter(lost, report.value)],
+      },
+    ],
+    options,
+  );
+}
+
+/** The victim pipeline's lost messages in /metrics. */
+function victimLost(samples: readonly Sample[]): number | undefined {
+  return valueOf(samples, 'streamops_pipeline_lost_messages_total', { pipeline: 'victim' });
+}
+
 // ---------------------------------------------------------------------------------------
 
 describe('the agent under hostile reports', () => {
@@ -783,71 +811,60 @@ describe('the agent under hostile reports', () => {
   it('refuses a process with another start time that claims a live instance’s id', async () => {
     const h = await startHostile();
     await h.healthyStep();
-    const victim = { service: 'victim', instance: 'victim-1', startMs: h.startMs };
-    expect(
-      (await post(h.agent.url, [{ ...victim, timeMs: h.clock.nowMs, points: [counter(lost, 3)] }])).status,
-    ).toBe(200);
+    expect((await postVictim(h, { timeMs: h.clock.nowMs, value: 3 })).status).toBe(200);
     await h.healthyStep();
     const samples = await h.healthyStep();
-    expect(valueOf(samples, 'streamops_pipeline_lost_messages_total', { pipeline: 'victim' })).toBe(3);
+    expect(victimLost(samples)).toBe(3);
 
     // Ingest is open (no tokens, the default): nothing but the start time tells the victim's
     // process from another. Neither an earlier nor a later one may take the live id: the
     // later one is what moved a victim's counter from 3 to 1e9 and then silenced the victim.
     const claims = [];
     for (const startMs of [h.startMs - 500, h.startMs + 500]) {
-      claims.push(
-        await post(h.agent.url, [
-          { ...victim, startMs, timeMs: h.clock.nowMs, points: [counter(lost, 1e9)] },
-        ]),
-      );
+      claims.push(await postVictim(h, { startMs, timeMs: h.clock.nowMs, value: 1e9 }));
     }
     expect(claims.map((claim) => claim.status)).toEqual([403, 403]);
     const afterClaim = await h.healthyStep();
     expect(refusals(afterClaim, 'identity_conflict')).toBe(2);
-    expect(valueOf(afterClaim, 'streamops_pipeline_lost_messages_total', { pipeline: 'victim' })).toBe(3);
+    expect(victimLost(afterClaim)).toBe(3);
 
     // The victim's own next reports count as before.
     for (const value of [4, 5]) {
-      const answer = await post(h.agent.url, [
-        { ...victim, timeMs: h.tick(), points: [counter(lost, value)] },
-      ]);
+      const answer = await postVictim(h, { timeMs: h.tick(), value });
       expect({ status: answer.status, rejectedPoints: answer.rejectedPoints }).toEqual({
         status: 200,
         rejectedPoints: 0,
       });
     }
     const final = await h.healthyStep();
-    expect(valueOf(final, 'streamops_pipeline_lost_messages_total', { pipeline: 'victim' })).toBe(5);
+    expect(victimLost(final)).toBe(5);
   });
 
   it('does not let a claim without a start time (delta points) change a live instance’s counter', async () => {
     const h = await startHostile();
     await h.healthyStep();
-    const victim = { service: 'victim', instance: 'victim-1', startMs: h.startMs };
-    expect(
-      (await post(h.agent.url, [{ ...victim, timeMs: h.clock.nowMs, points: [counter(lost, 3)] }])).status,
-    ).toBe(200);
+    expect((await postVictim(h, { timeMs: h.clock.nowMs, value: 3 })).status).toBe(200);
     await h.healthyStep();
     // Delta points say nothing about the process start, so they cannot prove the claimant is the
     // victim's process: adding 1e9 to the victim's counter is what the original attack did.
     const claim = await post(h.agent.url, [
       {
-        ...victim,
+        ...victimIdentity,
+        startMs: h.startMs,
         timeMs: h.tick(),
         points: [{ name: lost, kind: 'delta', value: 1e9, attributes: { group: 'g', topic: 't' } }],
       },
     ]);
     expect(claim.rejectedPoints).toBe(1);
     const samples = await h.healthyStep();
-    expect(valueOf(samples, 'streamops_pipeline_lost_messages_total', { pipeline: 'victim' })).toBe(3);
-    const next = await post(h.agent.url, [{ ...victim, timeMs: h.tick(), points: [counter(lost, 4)] }]);
+    expect(victimLost(samples)).toBe(3);
+    const next = await postVictim(h, { timeMs: h.tick(), value: 4 });
     expect({ status: next.status, rejectedPoints: next.rejectedPoints }).toEqual({
       status: 200,
       rejectedPoints: 0,
     });
     const final = await h.healthyStep();
-    expect(valueOf(final, 'streamops_pipeline_lost_messages_total', { pipeline: 'victim' })).toBe(4);
+    expect(victimLost(final)).toBe(4);
   });
 
   it('refuses another token claiming a live instance’s id', async () => {
@@ -865,34 +882,23 @@ describe('the agent under hostile reports', () => {
       healthyToken: 'healthy-secret-0123456789',
     });
     await h.healthyStep();
-    const victim = { service: 'victim', instance: 'victim-1', startMs: h.startMs };
     const victimToken = { token: 'victim-secret-0123456789' };
-    expect(
-      (
-        await post(
-          h.agent.url,
-          [{ ...victim, timeMs: h.clock.nowMs, points: [counter(lost, 3)] }],
-          victimToken,
-        )
-      ).status,
-    ).toBe(200);
+    expect((await postVictim(h, { timeMs: h.clock.nowMs, value: 3 }, victimToken)).status).toBe(200);
     await h.healthyStep();
     // Same id, same start time, another valid token.
-    const claim = await post(h.agent.url, [{ ...victim, timeMs: h.tick(), points: [counter(lost, 1e9)] }], {
-      token: 'intruder-secret-0123456789',
-    });
+    const claim = await postVictim(
+      h,
+      { timeMs: h.tick(), value: 1e9 },
+      { token: 'intruder-secret-0123456789' },
+    );
     expect(claim.status).toBe(403);
     const samples = await h.healthyStep();
     expect(refusals(samples, 'identity_conflict')).toBe(1);
-    expect(valueOf(samples, 'streamops_pipeline_lost_messages_total', { pipeline: 'victim' })).toBe(3);
-    const next = await post(
-      h.agent.url,
-      [{ ...victim, timeMs: h.tick(), points: [counter(lost, 4)] }],
-      victimToken,
-    );
+    expect(victimLost(samples)).toBe(3);
+    const next = await postVictim(h, { timeMs: h.tick(), value: 4 }, victimToken);
     expect(next.status).toBe(200);
     const final = await h.healthyStep();
-    expect(valueOf(final, 'streamops_pipeline_lost_messages_total', { pipeline: 'victim' })).toBe(4);
+    expect(victimLost(final)).toBe(4);
   });
 
   it('refuses a token bound to one pipeline reporting for another', async () => {
@@ -909,47 +915,21 @@ describe('the agent under hostile reports', () => {
     });
     await h.healthyStep();
     const alphaToken = { token: 'alpha-secret-0123456789' };
-    const own = await post(
-      h.agent.url,
-      [
-        {
-          service: 'alpha',
-          instance: 'a-1',
-          startMs: h.startMs,
-          timeMs: h.clock.nowMs,
-          points: [counter(lost, 1)],
-        },
-      ],
-      alphaToken,
-    );
+    const postWithAlphaToken = (service: string, instance: string, point: PointSpec) =>
+      post(
+        h.agent.url,
+        [{ service, instance, startMs: h.startMs, timeMs: h.clock.nowMs, points: [point] }],
+        alphaToken,
+      );
+    const own = await postWithAlphaToken('alpha', 'a-1', counter(lost, 1));
     expect(own.status).toBe(200);
-    const other = await post(
-      h.agent.url,
-      [
-        {
-          service: 'beta',
-          instance: 'b-1',
-          startMs: h.startMs,
-          timeMs: h.clock.nowMs,
-          points: [counter(lost, 1)],
-        },
-      ],
-      alphaToken,
-    );
+    const other = await postWithAlphaToken('beta', 'b-1', counter(lost, 1));
     expect(other.status).toBe(403);
     // The pipeline named on the point, not only on the resource, is the one checked.
-    const smuggled = await post(
-      h.agent.url,
-      [
-        {
-          service: 'alpha',
-          instance: 'a-2',
-          startMs: h.startMs,
-          timeMs: h.clock.nowMs,
-          points: [counter(lost, 1, { group: 'g', topic: 't', pipeline: 'beta' })],
-        },
-      ],
-      alphaToken,
+    const smuggled = await postWithAlphaToken(
+      'alpha',
+      'a-2',
+      counter(lost, 1, { group: 'g', topic: 't', pipeline: 'beta' }),
     );
     expect(smuggled.rejectedPoints).toBe(1);
     const samples = await h.healthyStep();

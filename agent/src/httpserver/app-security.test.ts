@@ -3,41 +3,18 @@ import { connect, type AddressInfo } from 'node:net';
 import { deflateSync, gzipSync } from 'node:zlib';
 import { OtlpMetricsIngest, type ReportSink } from '../ingest/ingest-handler';
 import { encodeOtlpJson } from '../ingest/otlp-encode';
-import { type OtlpMetricsRequest } from '../ingest/otlp-model';
+import { counterExport, type CounterExportSpec } from '../ingest/fixtures/otlp-requests';
 import { type MetricReport } from '../ingest/report';
 import { createAgentApp, type AgentAppOptions, type AgentReadModel } from './app';
 
 const T0_NS = 1_700_000_000_000_000_000;
 
-const exportRequest: OtlpMetricsRequest = {
-  resourceMetrics: [
-    {
-      resourceAttributes: [
-        { key: 'service.name', value: 'orders' },
-        { key: 'service.instance.id', value: 'a' },
-      ],
-      scopeMetrics: [
-        {
-          scopeName: '',
-          metrics: [
-            {
-              name: 'streamops_consumer_messages_total',
-              unit: '',
-              data: {
-                type: 'sum',
-                temporality: 2,
-                monotonic: true,
-                points: [
-                  { attributes: [], startTimeUnixNano: T0_NS, timeUnixNano: T0_NS + 1e9, value: 3, flags: 0 },
-                ],
-              },
-            },
-          ],
-        },
-      ],
-    },
-  ],
+const ordersCounter: CounterExportSpec = {
+  serviceName: 'orders',
+  instanceId: 'a',
+  points: [{ startNs: T0_NS, timeNs: T0_NS + 1e9, value: 3 }],
 };
+const exportRequest = counterExport(ordersCounter);
 const exportBody = Buffer.from(encodeOtlpJson(exportRequest));
 
 class Sink implements ReportSink {
@@ -260,15 +237,7 @@ describe('ingest over HTTP', () => {
   });
 
   it('answers 403 for a pipeline the token may not report', async () => {
-    const other = {
-      resourceMetrics: exportRequest.resourceMetrics.map((resource) => ({
-        ...resource,
-        resourceAttributes: [
-          ...resource.resourceAttributes,
-          { key: 'streamops.pipeline', value: 'payments' },
-        ],
-      })),
-    };
+    const other = counterExport({ ...ordersCounter, pipeline: 'payments' });
     const answer = await post(running, Buffer.from(encodeOtlpJson(other)));
     expect(answer).toEqual({
       status: 403,

@@ -3,12 +3,13 @@
 // body must give either a checked export within the limits or a typed refusal; nothing
 // may throw, hang, or produce more than the limits allow.
 import { gzipSync } from 'node:zlib';
-import { type ClusterSource } from '../collector/cluster-source';
+import { emptyClusterSource } from '../collector/fixtures/empty-cluster-source';
 import { parseAgentConfig } from '../config/load';
 import { InstanceStore } from '../pipelines/instance-store';
 import { startAgent, type RunningAgent } from '../runtime/agent';
 import { decodeMetricsRequest, type DecodeResult, type OtlpEncoding } from './decode';
 import { OtlpDecodeError } from './decode-error';
+import { counterExport, counterMetric } from './fixtures/otlp-requests';
 import { OtlpMetricsIngest } from './ingest-handler';
 import { defaultIngestLimits, ingestRejectionReasons, type DecodeLimits } from './limits';
 import { encodeOtlpJson, encodeOtlpProtobuf } from './otlp-encode';
@@ -654,14 +655,6 @@ describe('the ingest under hostile sums, types and identities', () => {
     2 ** 53 + 2,
   ];
   const day = 86_400_000;
-  const emptyCluster: ClusterSource = {
-    listGroups: () => Promise.resolve([]),
-    describeGroups: () => Promise.resolve([]),
-    fetchCommittedOffsets: () => Promise.resolve([]),
-    fetchWatermarks: () => Promise.resolve([]),
-    fetchRecordTimestamps: () => Promise.resolve(new Map()),
-    close: () => Promise.resolve(),
-  };
   const saved = { ...process.env };
   let agent: RunningAgent | undefined;
 
@@ -789,7 +782,7 @@ describe('the ingest under hostile sums, types and identities', () => {
         pipelines: { windowSeconds: 5 },
       }),
       {
-        createSource: () => emptyCluster,
+        createSource: emptyClusterSource,
         log: () => undefined,
         nowMs: () => clock.now,
         timers: { setTimeout: () => null, clearTimeout: () => undefined },
@@ -856,41 +849,17 @@ describe('the ingest under hostile sums, types and identities', () => {
       generatedTimeOffsetNs = 0;
       // The victim, first in the store (its pipeline, instance and series fit every cap).
       victimValue += 1 + random.int(5);
-      const victimBody = encodeOtlpJson({
-        resourceMetrics: [
-          {
-            resourceAttributes: [
-              { key: 'service.name', value: 'victim' },
-              { key: 'service.instance.id', value: 'victim-1' },
-            ],
-            scopeMetrics: [
-              {
-                scopeName: '@streamops/sdk',
-                metrics: [
-                  {
-                    name: names[0]!,
-                    unit: '',
-                    data: {
-                      type: 'sum',
-                      temporality: 2,
-                      monotonic: true,
-                      points: [
-                        {
-                          attributes: [{ key: 'topic', value: 'v' }],
-                          startTimeUnixNano: victimStartMs * 1e6,
-                          timeUnixNano: clock.now * 1e6,
-                          value: victimValue,
-                          flags: 0,
-                        },
-                      ],
-                    },
-                  },
-                ],
-              },
-            ],
-          },
-        ],
-      });
+      const victimBody = encodeOtlpJson(
+        counterExport({
+          serviceName: 'victim',
+          instanceId: 'victim-1',
+          scopeName: '@streamops/sdk',
+          metric: names[0]!,
+          points: [
+            { attributes: { topic: 'v' }, startMs: victimStartMs, timeMs: clock.now, value: victimValue },
+          ],
+        }),
+      );
       const victimAnswer = await post(victimBody, true, tokens.first);
       expect({ round, status: victimAnswer.status, body: victimAnswer.text }).toEqual({
         round,
@@ -900,24 +869,12 @@ describe('the ingest under hostile sums, types and identities', () => {
 
       // One well-identified instance that invents new metric names every round: past its
       // series cap, its new series are refused (the others' churn never fills the store).
-      const hogMetrics: OtlpMetric[] = [0, 1, 2].map((index) => ({
-        name: `streamops_hog_${round}_${index}_total`,
-        unit: '',
-        data: {
-          type: 'sum',
-          temporality: 2,
-          monotonic: true,
-          points: [
-            {
-              attributes: [],
-              startTimeUnixNano: victimStartMs * 1e6,
-              timeUnixNano: clock.now * 1e6,
-              value: 1,
-              flags: 0,
-            },
-          ],
-        },
-      }));
+      const hogMetrics: OtlpMetric[] = [0, 1, 2].map((index) =>
+        counterMetric({
+          metric: `streamops_hog_${round}_${index}_total`,
+          points: [{ startMs: victimStartMs, timeMs: clock.now, value: 1 }],
+        }),
+      );
       const hog = await post(
         encodeOtlpJson({
           resourceMetrics: [resourceOf(random, { service: 'hog', instance: 'hog-1' }, hogMetrics)],
@@ -935,24 +892,10 @@ describe('the ingest under hostile sums, types and identities', () => {
           resourceMetrics: [
             resourceOf(random, { service: 'victim', instance: 'victim-1' }, [
               metricOf(random, names[0]!, startMs * 1e6, clock.now * 1e6),
-              {
-                name: names[0]!,
-                unit: '',
-                data: {
-                  type: 'sum',
-                  temporality: 2,
-                  monotonic: true,
-                  points: [
-                    {
-                      attributes: [{ key: 'topic', value: 'v' }],
-                      startTimeUnixNano: startMs * 1e6,
-                      timeUnixNano: clock.now * 1e6,
-                      value: value(random),
-                      flags: 0,
-                    },
-                  ],
-                },
-              },
+              counterMetric({
+                metric: names[0]!,
+                points: [{ attributes: { topic: 'v' }, startMs, timeMs: clock.now, value: value(random) }],
+              }),
             ]),
           ],
         });

@@ -5,43 +5,29 @@ import {
   type OtlpHttpResponse,
   type ReportSink,
 } from './ingest-handler';
+import { counterExport, counterResource, type CounterPoint } from './fixtures/otlp-requests';
 import { IngestRejectionReason, ingestRejectionReasons } from './limits';
 import { encodeOtlpJson, encodeOtlpProtobuf } from './otlp-encode';
-import { type OtlpMetricsRequest, type OtlpNumberPoint } from './otlp-model';
+import { type OtlpMetricsRequest } from './otlp-model';
 import { ProtobufReader } from './protobuf-reader';
 import { type MetricReport, type PointRejection } from './report';
 
 const T0_NS = 1_700_000_000_000_000_000;
 
-function point(value: number): OtlpNumberPoint {
-  return { attributes: [], startTimeUnixNano: T0_NS, timeUnixNano: T0_NS + 1e9, value, flags: 0 };
+/** One point of the counter, started at T0_NS (or `startNs`) and taken a second later. */
+function point(value: number, startNs = T0_NS): CounterPoint {
+  return { startNs, timeNs: T0_NS + 1e9, value };
 }
 
 function request(instances: string[], points = 2): OtlpMetricsRequest {
   return {
-    resourceMetrics: instances.map((instance) => ({
-      resourceAttributes: [
-        { key: 'service.name', value: 'svc' },
-        { key: 'service.instance.id', value: instance },
-      ],
-      scopeMetrics: [
-        {
-          scopeName: '',
-          metrics: [
-            {
-              name: 'streamops_consumer_messages_total',
-              unit: '',
-              data: {
-                type: 'sum',
-                temporality: 2,
-                monotonic: true,
-                points: Array.from({ length: points }, (_, index) => point(index)),
-              },
-            },
-          ],
-        },
-      ],
-    })),
+    resourceMetrics: instances.map((instance) =>
+      counterResource({
+        serviceName: 'svc',
+        instanceId: instance,
+        points: Array.from({ length: points }, (_, index) => point(index)),
+      }),
+    ),
   };
 }
 
@@ -423,38 +409,15 @@ describe('OtlpMetricsIngest tokens and identities', () => {
     startNs = T0_NS,
     pointPipelines: (string | null)[] = [null, null],
   ): OtlpMetricsRequest {
-    return {
-      resourceMetrics: [
-        {
-          resourceAttributes: [
-            { key: 'service.name', value: 'svc' },
-            { key: 'service.instance.id', value: instance },
-            { key: 'streamops.pipeline', value: pipeline },
-          ],
-          scopeMetrics: [
-            {
-              scopeName: '',
-              metrics: [
-                {
-                  name: 'streamops_consumer_messages_total',
-                  unit: '',
-                  data: {
-                    type: 'sum',
-                    temporality: 2,
-                    monotonic: true,
-                    points: pointPipelines.map((pointPipeline, index) => ({
-                      ...point(index),
-                      startTimeUnixNano: startNs,
-                      attributes: pointPipeline === null ? [] : [{ key: 'pipeline', value: pointPipeline }],
-                    })),
-                  },
-                },
-              ],
-            },
-          ],
-        },
-      ],
-    };
+    return counterExport({
+      serviceName: 'svc',
+      instanceId: instance,
+      pipeline,
+      points: pointPipelines.map((pointPipeline, index): CounterPoint => ({
+        ...point(index, startNs),
+        attributes: pointPipeline === null ? {} : { pipeline: pointPipeline },
+      })),
+    });
   }
 
   const tokens = [

@@ -1,60 +1,22 @@
 import { readFileSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
 import { type TLSSocket } from 'node:tls';
-import { type ClusterSource } from '../collector/cluster-source';
+import { emptyClusterSource } from '../collector/fixtures/empty-cluster-source';
 import { parseAgentConfig } from '../config/load';
 import { CertificateFixtures } from '../httpserver/fixtures/certificates';
+import { counterExport } from '../ingest/fixtures/otlp-requests';
 import { encodeOtlpJson } from '../ingest/otlp-encode';
-import { type OtlpMetricsRequest } from '../ingest/otlp-model';
 import { startAgent, type RunningAgent } from './agent';
-
-const emptyCluster: ClusterSource = {
-  listGroups: () => Promise.resolve([]),
-  describeGroups: () => Promise.resolve([]),
-  fetchCommittedOffsets: () => Promise.resolve([]),
-  fetchWatermarks: () => Promise.resolve([]),
-  fetchRecordTimestamps: () => Promise.resolve(new Map()),
-  close: () => Promise.resolve(),
-};
 
 const NOW_MS = 1_700_000_060_000;
 
 function report(pipeline: string, instance: string, startMs: number): Buffer {
-  const request: OtlpMetricsRequest = {
-    resourceMetrics: [
-      {
-        resourceAttributes: [
-          { key: 'service.name', value: pipeline },
-          { key: 'service.instance.id', value: instance },
-        ],
-        scopeMetrics: [
-          {
-            scopeName: '@streamops/sdk',
-            metrics: [
-              {
-                name: 'streamops_consumer_messages_total',
-                unit: '',
-                data: {
-                  type: 'sum',
-                  temporality: 2,
-                  monotonic: true,
-                  points: [
-                    {
-                      attributes: [{ key: 'topic', value: 'in' }],
-                      startTimeUnixNano: startMs * 1e6,
-                      timeUnixNano: (NOW_MS - 1_000) * 1e6,
-                      value: 3,
-                      flags: 0,
-                    },
-                  ],
-                },
-              },
-            ],
-          },
-        ],
-      },
-    ],
-  };
+  const request = counterExport({
+    serviceName: pipeline,
+    instanceId: instance,
+    scopeName: '@streamops/sdk',
+    points: [{ attributes: { topic: 'in' }, startMs, timeMs: NOW_MS - 1_000, value: 3 }],
+  });
   return Buffer.from(encodeOtlpJson(request));
 }
 
@@ -72,7 +34,7 @@ async function start(config: Record<string, unknown>): Promise<RunningAgent> {
       ...config,
       server: { host: '127.0.0.1', port: 0, ...(config.server as object) },
     }),
-    { createSource: () => emptyCluster, log: () => undefined, nowMs: () => NOW_MS },
+    { createSource: emptyClusterSource, log: () => undefined, nowMs: () => NOW_MS },
   );
   return agent;
 }

@@ -1,17 +1,9 @@
 import { type ClusterSource } from '../collector/cluster-source';
+import { emptyClusterSource } from '../collector/fixtures/empty-cluster-source';
 import { parseAgentConfig } from '../config/load';
 import { PipelineView } from '../pipelines/pipeline-view';
 import { ClusterLagStore } from '../storage/cluster-lag-store';
 import { startAgent, type RunningAgent } from './agent';
-
-const emptyCluster: ClusterSource = {
-  listGroups: () => Promise.resolve([]),
-  describeGroups: () => Promise.resolve([]),
-  fetchCommittedOffsets: () => Promise.resolve([]),
-  fetchWatermarks: () => Promise.resolve([]),
-  fetchRecordTimestamps: () => Promise.resolve(new Map()),
-  close: () => Promise.resolve(),
-};
 
 let agent: RunningAgent | undefined;
 /** Lines the agent logged in the current test. */
@@ -30,7 +22,7 @@ async function startWithEmptyCluster(): Promise<RunningAgent> {
       collection: { intervalSeconds: 3600 },
       server: { host: '127.0.0.1', port: 0 },
     }),
-    { createSource: () => emptyCluster, log: (line) => logged.push(line) },
+    { createSource: emptyClusterSource, log: (line) => logged.push(line) },
   );
   return agent;
 }
@@ -64,7 +56,7 @@ describe('the agent runtime', () => {
     const lines: string[] = [];
     let failure: Error | null = new Error('connect ECONNREFUSED 127.0.0.1:9092');
     const flaky: ClusterSource = {
-      ...emptyCluster,
+      ...emptyClusterSource(),
       listGroups: () => (failure ? Promise.reject(failure) : Promise.resolve([])),
     };
     agent = await startAgent(
