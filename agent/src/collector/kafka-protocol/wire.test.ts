@@ -76,6 +76,18 @@ describe('WireReader', () => {
     reader.end();
   });
 
+  it('reads the int16-length strings of non-flexible versions, -1 as null', () => {
+    const reader = new WireReader(hex('0003 c3a978 0000 ffff ffff fffe'), context);
+    expect(reader.string('a')).toBe('éx');
+    expect(reader.string('b')).toBe('');
+    expect(reader.nullableString('c')).toBeNull();
+    expect(() => reader.string('d')).toThrow(/d is null but the schema does not allow null/);
+    expect(() => reader.string('e')).toThrow(/e has a negative length \(-2\)/);
+    expect(() => new WireReader(hex('0005 6162'), context).string('f')).toThrow(
+      'Test v0 response: truncated reading f (needs 5 bytes at byte 2, 2 left)',
+    );
+  });
+
   it('skips tagged fields of any content by their size', () => {
     const reader = new WireReader(concat(oneTag(7, hex('deadbeef')), hex('2a')), context);
     reader.taggedFields('Group');

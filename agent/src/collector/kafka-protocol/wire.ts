@@ -197,6 +197,22 @@ export class WireReader {
     return this.bytes.subarray(at, at + 16).toString('base64url');
   }
 
+  /** NULLABLE_STRING of the non-flexible versions: an int16 length (-1 for null), then UTF-8. */
+  nullableString(field: string): string | null {
+    const length = this.int16(field);
+    if (length === -1) return null;
+    if (length < 0) this.fail(`${field} has a negative length (${length})`);
+    const at = this.take(length, field);
+    return this.bytes.toString('utf8', at, at + length);
+  }
+
+  /** STRING of the non-flexible versions: an int16 length, then UTF-8; null is an error. */
+  string(field: string): string {
+    const value = this.nullableString(field);
+    if (value === null) this.fail(`${field} is null but the schema does not allow null`);
+    return value;
+  }
+
   compactNullableString(field: string): string | null {
     const lengthPlusOne = this.unsignedVarint(field);
     if (lengthPlusOne === 0) return null;
