@@ -218,6 +218,81 @@ describe('collectCycle', () => {
     ]);
   });
 
+  it('reads the commit log first, and keeps only the collected groups and topics', async () => {
+    const calls: string[] = [];
+    const source = fakeSource();
+    const listGroups = source.listGroups.bind(source);
+    source.listGroups = () => {
+      calls.push('listGroups');
+      return listGroups();
+    };
+    const event = (group: string, topic: string, offset: number | null) => ({
+      group,
+      topic,
+      partition: 0,
+      offset,
+      commitTimeMs: 49_000,
+    });
+    source.readCommitLog = () => {
+      calls.push('readCommitLog');
+      return Promise.resolve({
+        available: true,
+        events: [
+          event('orders', 'in', 10),
+          event('excluded-test', 'in', 3),
+          event('orders', 'internal', 1),
+          event('billing', 'in', null),
+        ],
+        backlogRecords: 7,
+      });
+    };
+    const observation = await collectCycle(source, options, new Map());
+    expect(calls).toEqual(['readCommitLog', 'listGroups']);
+    expect(observation.commitLog).toEqual({
+      available: true,
+      events: [event('orders', 'in', 10), event('billing', 'in', null)],
+      backlogRecords: 7,
+    });
+  });
+
+  it('turns a failed commit-log read into an unavailable log with the reason, not a failed cycle', async () => {
+    const source = fakeSource();
+    source.readCommitLog = () => Promise.reject(new Error('cluster "c": connection refused'));
+    const observation = await collectCycle(source, options, new Map());
+    expect(observation.commitLog).toEqual({
+      available: false,
+      reason: 'reading __consumer_offsets failed: cluster "c": connection refused',
+    });
+    expect(observation.groups).toHaveLength(2);
+    source.readCommitLog = () => Promise.resolve({ available: false, reason: 'not authorised' });
+    expect((await collectCycle(source, options, new Map())).commitLog).toEqual({
+      available: false,
+      reason: 'not authorised',
+    });
+  });
+
+  it('never reads the commit log when polling is configured, or when the source cannot', async () => {
+    const source = fakeSource();
+    let reads = 0;
+    source.readCommitLog = () => {
+      reads++;
+      return Promise.resolve({ available: true, events: [], backlogRecords: 0 });
+    };
+    const polling = await collectCycle(source, { ...options, commitSource: 'polling' }, new Map());
+    expect(polling.commitLog).toBeNull();
+    expect(reads).toBe(0);
+    expect(
+      (await collectCycle(source, { ...options, commitSource: 'offsets-topic' }, new Map())).commitLog,
+    ).toEqual({
+      available: true,
+      events: [],
+      backlogRecords: 0,
+    });
+    expect(reads).toBe(1);
+    delete source.readCommitLog;
+    expect((await collectCycle(source, options, new Map())).commitLog).toBeNull();
+  });
+
   it('fails the whole cycle when a read fails', async () => {
     const source = fakeSource();
     source.fetchWatermarks = () => Promise.reject(new Error('broker down'));

@@ -51,6 +51,40 @@ export interface CollectCycleOptions {
   readonly includeTopic: (topic: string) => boolean;
   readonly concurrency: number;
   readonly nowMs: () => number;
+  /**
+   * Where commits come from (`collection.commitSource`): `polling` never reads
+   * `__consumer_offsets`; `auto` and `offsets-topic` read it when the source can. Default auto.
+   */
+  readonly commitSource?: CommitSourceSetting;
+}
+
+/** The `collection.commitSource` setting. */
+export type CommitSourceSetting = 'auto' | 'offsets-topic' | 'polling';
+
+/**
+ * Reads the commit log, filtered to the collected groups and topics. Its failure is no
+ * cycle's failure: it comes back as `available: false` with the reason.
+ */
+async function readCommitLog(
+  source: ClusterSource,
+  options: CollectCycleOptions,
+): Promise<CommitLogRead | null> {
+  if (options.commitSource === 'polling' || !source.readCommitLog) return null;
+  let read: CommitLogRead;
+  try {
+    read = await source.readCommitLog();
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    return { available: false, reason: `reading __consumer_offsets failed: ${reason}` };
+  }
+  if (!read.available) return read;
+  return {
+    available: true,
+    events: read.events.filter(
+      (event) => options.includeGroup(event.group) && options.includeTopic(event.topic),
+    ),
+    backlogRecords: read.backlogRecords,
+  };
 }
 
 /** Key of the record at an offset; records are immutable, so timestamps are cached by it. */
@@ -77,18 +111,21 @@ export function roundsWithDistinctPartitions(positions: readonly PartitionOffset
 }
 
 /**
- * Reads one cluster: groups of every collected type, their descriptions and commits (of
+ * Reads one cluster: the commits written to `__consumer_offsets` since the last cycle (when
+ * the source reads them), groups of every collected type, their descriptions and commits (of
  * share groups: their share-partition offsets), the watermarks of every committed
  * partition, and the timestamps of the records at committed offsets where the group is
  * behind. Timestamps come from `timestampCache` when the offset was read
  * before; the cache is pruned to what this cycle used. Any failure rejects the cycle, so
- * a snapshot is always whole.
+ * a snapshot is always whole; only the commit log's is reported in the observation instead.
  */
 export async function collectCycle(
   source: ClusterSource,
   options: CollectCycleOptions,
   timestampCache: Map<string, number>,
 ): Promise<ClusterObservation> {
+  // First: every commit read here happened before the offsets and watermarks read below.
+  const commitLog = await readCommitLog(source, options);
   const listed = await source.listGroups();
   const collected = listed
     .filter((listing) => isCollectedGroup(listing) && options.includeGroup(listing.group))
@@ -151,7 +188,5 @@ export async function collectCycle(
   timestampCache.clear();
   for (const [key, timestamp] of recordTimestamps) timestampCache.set(key, timestamp);
 
-  // Commits from __consumer_offsets: read by the source when it can (wired by the commit-log reader).
-  const commitLog: CommitLogRead | null = null;
   return { observedAtMs: options.nowMs(), groups, shareGroups, watermarks, recordTimestamps, commitLog };
 }

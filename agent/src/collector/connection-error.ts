@@ -477,6 +477,13 @@ export function explainConnectionError(
   return { kind, code, message: redactSecrets(line, scope.secrets ?? []) };
 }
 
+/** The Kafka error types (`TOPIC_AUTHORIZATION_FAILED`, ...) in an error and its causes, outermost first. */
+export function kafkaErrorTypes(error: unknown): string[] {
+  return causeChain(error)
+    .map((fields) => fields.type)
+    .filter((type): type is string => type !== null);
+}
+
 /** Whether kafkajs could not find a group's coordinator: what it throws when FindCoordinator was refused. */
 export function isCoordinatorNotFound(error: unknown): boolean {
   return causeChain(error).some((fields) => fields.name === 'KafkaJSGroupCoordinatorNotFound');

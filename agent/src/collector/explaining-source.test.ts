@@ -149,6 +149,22 @@ describe('explainingSource', () => {
       withShare.fetchShareGroupOffsets ? withShare.fetchShareGroupOffsets('g') : null,
     ).resolves.toEqual([]);
   });
+
+  it('passes readCommitLog through when the source has it, and explains its failures', async () => {
+    expect('readCommitLog' in explainingSource(failingSource(new Error('x')), { facts, secrets: [] })).toBe(
+      false,
+    );
+    const read = { available: true as const, events: [], backlogRecords: 3 };
+    let answer: () => Promise<typeof read> = () => Promise.resolve(read);
+    const source = explainingSource(
+      { ...failingSource(new Error('x')), readCommitLog: () => answer() },
+      { facts, secrets: [] },
+    );
+    await expect(source.readCommitLog?.()).resolves.toEqual(read);
+    answer = () => Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:9092'));
+    const error = await rejection(source.readCommitLog?.() ?? Promise.resolve());
+    expect(error.message).toMatch(/^cluster "prod": /);
+  });
 });
 
 describe('connectionFacts', () => {

@@ -129,6 +129,7 @@ export function explainingSource(source: ClusterSource, options: ExplainingSourc
     ...new Set(items.map((item) => item.topic)),
   ];
   const fetchShareGroupOffsets = source.fetchShareGroupOffsets?.bind(source);
+  const readCommitLog = source.readCommitLog?.bind(source);
   return {
     listGroups: guarded(
       () => source.listGroups(),
@@ -158,6 +159,14 @@ export function explainingSource(source: ClusterSource, options: ExplainingSourc
       (positions) => source.fetchRecordTimestamps(positions),
       (positions) => ({ topics: topicsOf(positions), topicOperation: 'read' }),
     ),
+    ...(readCommitLog
+      ? {
+          readCommitLog: guarded(
+            () => readCommitLog(),
+            () => ({ topics: ['__consumer_offsets'], topicOperation: 'read' as const }),
+          ),
+        }
+      : {}),
     close: () => source.close(),
   };
 }

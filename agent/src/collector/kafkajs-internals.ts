@@ -50,6 +50,7 @@ export interface KafkajsBroker {
     isolationLevel: number;
     topics: { topic: string; partitions: { partition: number; timestamp: number }[] }[];
   }): Promise<{ responses: { topic: string; partitions: { partition: number; offset: string }[] }[] }>;
+  /** Rejects when any partition has an error (KafkaJSOffsetOutOfRange names the partition). */
   fetch(request: {
     replicaId?: number;
     isolationLevel: number;
@@ -60,13 +61,40 @@ export interface KafkajsBroker {
   }): Promise<{
     responses: {
       topicName: string;
-      partitions: {
-        partition: number;
-        errorCode: number;
-        messages: { offset: string; timestamp: string }[];
-      }[];
+      partitions: KafkajsFetchedPartition[];
     }[];
   }>;
+}
+
+/**
+ * One partition of a Fetch response as kafkajs decodes it (Fetch v4 and later): every record
+ * of the batches returned, aborted and control ones included, each with its batch's header.
+ */
+export interface KafkajsFetchedPartition {
+  readonly partition: number;
+  readonly errorCode: number;
+  readonly highWatermark?: string;
+  /** Fetch v4+; with READ_COMMITTED the end of what can be read. */
+  readonly lastStableOffset?: string;
+  /** Fetch v4+ with READ_COMMITTED: transactions aborted in the range returned, by first offset. */
+  readonly abortedTransactions?: readonly { readonly producerId: string; readonly firstOffset: string }[];
+  readonly messages: readonly KafkajsFetchedRecord[];
+}
+
+/** A record of a fetched batch; `batchContext` is absent for the message sets of magic 0 and 1. */
+export interface KafkajsFetchedRecord {
+  readonly offset: string;
+  readonly timestamp: string;
+  readonly key?: Buffer | null;
+  readonly value?: Buffer | null;
+  readonly isControlRecord?: boolean;
+  readonly batchContext?: {
+    readonly firstOffset: string;
+    readonly lastOffsetDelta: number;
+    readonly producerId: string;
+    readonly inTransaction: boolean;
+    readonly isControlBatch: boolean;
+  };
 }
 
 /** kafkajs's internal Cluster. */

@@ -5,6 +5,7 @@ import { type ClusterConfig } from '../config/schema';
 import { resolveSecret } from '../config/secrets';
 import {
   partitionKey,
+  type CommitLogRead,
   type CommittedOffset,
   type GroupDescription,
   type GroupListing,
@@ -19,12 +20,19 @@ import { groupError, listingOf, shareOffsetsOf } from './group-mapping';
 import { KafkaErrorCode } from './kafka-protocol/api';
 import { internalClusterFactory, type KafkajsCluster } from './kafkajs-internals';
 import { MskIamTokenProvider } from './msk-iam-token';
+import { OffsetsTopicReader, type OffsetsTopicReaderOptions } from './offsets-topic-reader';
 
 const READ_COMMITTED = 1;
 // ListOffsets timestamps that ask for the first and the next offset of a partition.
 const EARLIEST_OFFSET = -2;
 const LATEST_OFFSET = -1;
 const RECORD_FETCH_MAX_BYTES_PER_PARTITION = 64 * 1024;
+
+/** Settings of a {@link KafkajsClusterSource} beyond the kafkajs client's. */
+export interface KafkajsClusterSourceOptions {
+  /** How `__consumer_offsets` is read (default: 150 s back on the first read, the system clock). */
+  readonly commitLog?: OffsetsTopicReaderOptions;
+}
 
 /** What {@link kafkajsConfig} reaches outside the config for; injectable for tests. */
 export interface KafkajsConfigDependencies {
@@ -127,8 +135,11 @@ export class KafkajsClusterSource implements ClusterSource {
   private readonly groupApis: KafkaGroupApis;
   private readonly targetTopics = new Set<string>();
   private connected: Promise<void> | null = null;
+  private readonly commitLogOptions: OffsetsTopicReaderOptions;
+  // Made on the first read; its own cluster, so a refused __consumer_offsets never fails other calls.
+  private commitLogReader: OffsetsTopicReader | null = null;
 
-  constructor(config: KafkaConfig) {
+  constructor(config: KafkaConfig, options: KafkajsClusterSourceOptions = {}) {
     const kafka = new Kafka(config);
     this.admin = kafka.admin();
     const factory = internalClusterFactory(kafka);
@@ -137,6 +148,7 @@ export class KafkajsClusterSource implements ClusterSource {
     this.cluster = this.createCluster();
     this.groupCluster = this.createCluster();
     this.groupApis = new KafkaGroupApis(this.groupCluster);
+    this.commitLogOptions = options.commitLog ?? { nowMs: Date.now, startBackMs: 150_000 };
   }
 
   private connect(): Promise<void> {
@@ -367,12 +379,21 @@ export class KafkajsClusterSource implements ClusterSource {
     return timestamps;
   }
 
+  /** Commits read from `__consumer_offsets` since the last call, without joining a group. */
+  readCommitLog(): Promise<CommitLogRead> {
+    this.commitLogReader ??= new OffsetsTopicReader(this.createCluster(), this.commitLogOptions);
+    return this.commitLogReader.read();
+  }
+
   async close(): Promise<void> {
     this.connected = null;
+    const reader = this.commitLogReader;
+    this.commitLogReader = null;
     await Promise.allSettled([
       this.admin.disconnect(),
       this.cluster.disconnect(),
       this.groupCluster.disconnect(),
+      ...(reader ? [reader.close()] : []),
     ]);
   }
 }
