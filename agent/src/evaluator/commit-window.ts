@@ -1,4 +1,4 @@
-import { assertNotBefore, assertOffset, assertTimeMs } from '../lag/input-checks';
+import { assertOffset, assertTimeMs } from '../lag/input-checks';
 
 /** Commits kept per partition unless told otherwise: Burrow's default window of 10. */
 export const DEFAULT_COMMIT_WINDOW_SIZE = 10;
@@ -49,11 +49,16 @@ export type CommitRecordOutcome = 'added' | 'merged-into-latest';
 /**
  * Sliding window of a group's latest commits on one partition, the input of the Burrow rules.
  *
- * Feeding it: with commit timestamps (read from `__consumer_offsets`) record every commit and
- * the rules behave exactly like Burrow's. A collector that can only poll committed offsets
- * must choose: recording every poll means a consumer that stopped committing shows as STALL
- * (same offset across the window), never STOP; recording only polls in which the offset
- * moved means it shows as STOP once its silence outlasts the window's span, never STALL.
+ * Feeding it: with commit timestamps (read from `__consumer_offsets`) record every commit with
+ * the log end known at its time, and the rules behave like Burrow's. A collector that can
+ * only poll committed offsets must choose: recording every poll means a consumer that stopped
+ * committing shows as STALL (same offset across the window), never STOP; recording only polls
+ * in which the offset moved means it shows as STOP once its silence outlasts the window's
+ * span, never STALL.
+ *
+ * A commit stamped before the latest entry (coordinator clocks that differ by a few ms, or a
+ * commit read a cycle late) is folded into the latest entry like one that comes sooner than
+ * `minDistanceMs`, as Burrow does: out-of-order times never throw and never reorder the window.
  */
 export class CommitWindow {
   /** How many commits the window holds when full. */
@@ -85,7 +90,10 @@ export class CommitWindow {
    * are read from different brokers at slightly different times, so a commit can appear
    * ahead of the end).
    *
-   * @throws RangeError on an invalid offset, log end or time, or a time before the latest commit's.
+   * A commit less than `minDistanceMs` after the latest one, or stamped before it, replaces
+   * the latest one's offset and lag and keeps its time.
+   *
+   * @throws RangeError on an invalid offset, log end or time.
    */
   record(commit: CommitObservation): CommitRecordOutcome {
     assertOffset('offset', commit.offset);
@@ -94,9 +102,10 @@ export class CommitWindow {
     const lag = commit.logEndOffset === null ? null : Math.max(0, commit.logEndOffset - commit.offset);
     const latest = this.entries[this.entries.length - 1];
     if (latest !== undefined) {
-      assertNotBefore('timestampMs', commit.timestampMs, 'the latest commit', latest.timestampMs);
+      // minDistanceMs ≥ 0, so a commit stamped before the latest one merges too.
       if (commit.timestampMs - latest.timestampMs < this.minDistanceMs) {
-        // Keep the stored time: moving it forward would let frequent commits hold the slot forever.
+        // Keep the stored time: moving it forward would let frequent commits hold the slot
+        // forever, and moving it back would put the window out of order.
         this.entries[this.entries.length - 1] = {
           offset: commit.offset,
           timestampMs: latest.timestampMs,

@@ -40,6 +40,7 @@ describe('evaluateGroupStatus', () => {
       partitions: [],
       complete: 0,
       totalLag: 0,
+      maxLag: null,
     });
   });
 
@@ -48,6 +49,7 @@ describe('evaluateGroupStatus', () => {
       status: 'OK',
       code: 1,
       rule: 'no-partitions',
+      maxLag: null,
     });
   });
 
@@ -64,6 +66,7 @@ describe('evaluateGroupStatus', () => {
       partitions: [],
       complete: 1,
       totalLag: 12,
+      maxLag: { topic: 'orders', partition: 1, status: 'OK', rule: 'lag-decreasing', currentLag: 7 },
     });
   });
 
@@ -150,6 +153,31 @@ describe('evaluateGroupStatus', () => {
       ],
     });
     expect(result.totalLag).toBe(4);
+  });
+
+  it('names the partition with the largest current lag, ties to the lowest topic and partition', () => {
+    const result = evaluateGroupStatus({
+      found: true,
+      partitions: [
+        partition('payments', 0, 'OK', 30),
+        partition('orders', 7, 'WARN', 30),
+        partition('orders', 3, 'STALL', 30),
+        partition('orders', 1, 'OK', 2),
+      ],
+    });
+    expect(result.maxLag).toEqual({
+      topic: 'orders',
+      partition: 3,
+      status: 'STALL',
+      rule: 'stalled',
+      currentLag: 30,
+    });
+    const unknown = partition('t', 0, 'OK');
+    const nothingKnown = evaluateGroupStatus({
+      found: true,
+      partitions: [{ ...unknown, result: { ...unknown.result, currentLag: null } }],
+    });
+    expect(nothingKnown.maxLag).toMatchObject({ topic: 't', partition: 0, currentLag: 0 });
   });
 
   it('does not reorder the caller’s array', () => {

@@ -35,6 +35,12 @@ export interface PartitionReference {
   readonly rule: PartitionRuleId;
 }
 
+/** The partition of a group with the largest current lag (Burrow's `maxlag`). */
+export interface MaxLagPartition extends PartitionReference {
+  /** Its current lag: log end now minus the committed offset now, at least 0. */
+  readonly currentLag: number;
+}
+
 /** A group's status with the rule that decided it and the partitions that made it fire. */
 export interface GroupStatusResult {
   /** Burrow group status. */
@@ -51,6 +57,12 @@ export interface GroupStatusResult {
   readonly complete: number;
   /** Sum of the partitions' current lag (partitions without commits count 0). */
   readonly totalLag: number;
+  /**
+   * The partition with the largest current lag (unknown lags count 0); ties go to the lowest
+   * topic, then partition (Burrow picks one at random). Null without partitions or for
+   * NOTFOUND.
+   */
+  readonly maxLag: MaxLagPartition | null;
 }
 
 /** At most this many partitions are named in a reason sentence; `partitions` has them all. */
@@ -75,6 +87,12 @@ export function evaluateGroupStatus(input: GroupStatusInput): GroupStatusResult 
   const complete =
     sorted.length === 0 ? 0 : sorted.filter((entry) => entry.result.complete >= 1).length / sorted.length;
   const totalLag = sorted.reduce((sum, entry) => sum + (entry.result.currentLag ?? 0), 0);
+  let maxLag: MaxLagPartition | null = null;
+  // Sorted by topic and partition, and only a strictly larger lag replaces: ties keep the lowest.
+  for (const entry of sorted) {
+    const currentLag = entry.result.currentLag ?? 0;
+    if (maxLag === null || currentLag > maxLag.currentLag) maxLag = { ...reference(entry), currentLag };
+  }
   const decide = (
     status: GroupStatus,
     rule: GroupRuleId,
@@ -88,6 +106,7 @@ export function evaluateGroupStatus(input: GroupStatusInput): GroupStatusResult 
     partitions,
     complete,
     totalLag,
+    maxLag,
   });
 
   if (!input.found) return decide('NOTFOUND', 'group-not-found', 'the cluster does not know this group');

@@ -143,12 +143,59 @@ describe('evaluatePartitionStatus', () => {
       );
     });
 
+    it('looks back over every log end given: one at or below the latest commit, however old, holds STOP off', () => {
+      // The store passes the log ends of the last windowSize cycles (Burrow: the last
+      // `intervals` broker offsets). A caught-up moment eight cycles ago still counts.
+      const lookback = [1000, 1010, 1020, 1030, 1040, 1050, 1060, 1070, 1080, 1090];
+      const held = evaluatePartitionStatus({
+        window,
+        logEndOffset: 1090,
+        nowMs: 30 * MINUTE,
+        recentLogEndOffsets: lookback,
+      });
+      expect(held.status).not.toBe('STOP');
+      // Once that moment has left the lookback, the silence is a stop.
+      const stopped = evaluatePartitionStatus({
+        window,
+        logEndOffset: 1090,
+        nowMs: 30 * MINUTE,
+        recentLogEndOffsets: lookback.slice(1),
+      });
+      expect(stopped).toMatchObject({ status: 'STOP', rule: 'stopped', currentLag: 90 });
+    });
+
+    it('waits for a complete lookback: log ends seen only after the commit cannot tell a stop', () => {
+      const single = windowOf([[10, 0, null]]);
+      const early = { window: single, logEndOffset: 100, nowMs: 1000, recentLogEndOffsets: [100] };
+      expect(evaluatePartitionStatus({ ...early, lookbackComplete: false })).toMatchObject({
+        status: 'OK',
+        rule: 'too-few-commits',
+      });
+      expect(evaluatePartitionStatus({ ...early, lookbackComplete: true }).status).toBe('STOP');
+    });
+
     it('tolerates a latest commit stamped after now (broker clock ahead): not stopped', () => {
       const result = evaluatePartitionStatus({ window, logEndOffset: 1200, nowMs: 9 * MINUTE - 500 });
       expect(result.status).not.toBe('STOP');
     });
   });
 
+  /*
+   * REWIND, window by window (offsets; lags 5 unless said; "—" = falls through to the next rules):
+   *
+   * | window                               | Burrow 1.2.1        | Burrow master       | agent  |
+   * |--------------------------------------|---------------------|---------------------|--------|
+   * | 100..700, 50, 60, 70                 | REWIND              | REWIND              | REWIND |
+   * | 100..700 (lag 0), 0, 10, 20          | OK (zero lag first) | REWIND              | REWIND |
+   * | 100, 200, 300, 50, 150 .. 650        | REWIND (in window)  | — (650 ≥ 300)       | —      |
+   * | 100, 50, 400, 30, 60 .. 99           | REWIND              | — (400 ≥ 100)       | REWIND |
+   * | 100, 50, 120, 60                     | REWIND              | — (120 ≥ 100)       | REWIND |
+   *
+   * The agent takes the latest drop and wants the newest commit back at the highest offset
+   * before it: every window master flags, plus a second drop after a recovered one (which
+   * master's first-drop scan misses). 1.2.1 never recovers inside the window and hides a
+   * rewind behind any zero-lag entry, which master fixed (1.3.7, d69a8ec).
+   */
   describe('REWIND', () => {
     it('fires when the committed offset went back and has not recovered', () => {
       const window = tenCommits(
@@ -176,6 +223,27 @@ describe('evaluatePartitionStatus', () => {
       expect(result.reason).toBe(
         'committed offset went back from 400 to 30; latest commit 99 is still below 400',
       );
+    });
+
+    it('flags a drop after a recovered one, which Burrow master would call recovered', () => {
+      const window = windowOf([
+        [100, 0, 5],
+        [50, 1, 5],
+        [120, 2, 5],
+        [60, 3, 5],
+      ]);
+      expect(evaluatePartitionStatus({ window, logEndOffset: 200, nowMs: 4 * MINUTE })).toMatchObject({
+        status: 'REWIND',
+        reason: 'committed offset went back from 120 to 60; latest commit 60 is still below 120',
+      });
+    });
+
+    it('is checked before STALL and WARN: a group stuck at the rewound offset is REWIND', () => {
+      const window = tenCommits(
+        [100, 200, 300, 400, 500, 20, 20, 20, 20, 20],
+        [9, 9, 9, 9, 9, 500, 510, 520, 530, 540],
+      );
+      expect(evaluateAt10(window, 560).rule).toBe('rewind');
     });
 
     it('falls through to the other rules once the group is back past its old position', () => {
@@ -233,6 +301,21 @@ describe('evaluatePartitionStatus', () => {
       expect(result.reason).toBe('lag did not decrease over 10 commits (from 10 to 40)');
     });
 
+    it('counts equal lags as not decreasing, as Burrow does: a constant lag is WARN', () => {
+      const window = tenCommits(MOVING, Array<number>(10).fill(45));
+      expect(evaluateAt10(window, 1045)).toMatchObject({ status: 'WARN', rule: 'lag-not-decreasing' });
+      const two = windowOf([
+        [10, 0, 45],
+        [20, 1, 45],
+      ]);
+      expect(evaluatePartitionStatus({ window: two, logEndOffset: 65, nowMs: MINUTE }).status).toBe('WARN');
+    });
+
+    it('is OK after all when one entry in the window had zero lag', () => {
+      const window = tenCommits(MOVING, [0, 45, 45, 45, 45, 45, 45, 45, 45, 45]);
+      expect(evaluateAt10(window, 1045).rule).toBe('lag-zero-in-window');
+    });
+
     it('skips commits whose lag is unknown', () => {
       const rising = windowOf([
         [10, 0, 10],
@@ -271,6 +354,25 @@ describe('evaluatePartitionStatus', () => {
     });
   });
 
+  describe('current lag from the polled offset', () => {
+    it('gates on the polled committed offset when given, not the latest commit in the window', () => {
+      const window = tenCommits(MOVING, [50, 60, 70, 80, 90, 100, 110, 120, 130, 140]);
+      // The poll saw the group at the log end although the latest commit read was older.
+      expect(
+        evaluatePartitionStatus({ window, logEndOffset: 1200, nowMs: 60 * MINUTE, committedOffset: 1200 }),
+      ).toMatchObject({ status: 'OK', rule: 'no-current-lag', currentLag: 0 });
+      expect(evaluatePartitionStatus({ window, logEndOffset: 1200, nowMs: 60 * MINUTE }).currentLag).toBe(
+        200,
+      );
+    });
+
+    it('reports the polled lag even before any commit is in the window', () => {
+      expect(
+        evaluatePartitionStatus({ window: windowOf([]), logEndOffset: 50, nowMs: 0, committedOffset: 20 }),
+      ).toMatchObject({ status: 'OK', rule: 'no-commits', currentLag: 30 });
+    });
+  });
+
   it('is OK when the lag went down somewhere in the window', () => {
     const window = tenCommits(MOVING, [10, 20, 30, 40, 50, 45, 60, 70, 80, 90]);
     expect(evaluateAt10(window, 1090)).toMatchObject({
@@ -289,6 +391,7 @@ describe('evaluatePartitionStatus', () => {
     it.each<[Partial<PartitionStatusInput>, RegExp]>([
       [{ nowMs: Number.NaN }, /nowMs must be/],
       [{ logEndOffset: -1 }, /logEndOffset must be/],
+      [{ committedOffset: 1.5 }, /committedOffset must be/],
       [{ minimumComplete: 1.5 }, /minimumComplete must be between 0 and 1, got 1.5/],
       [{ minimumComplete: Number.NaN }, /minimumComplete must be between 0 and 1/],
       [{ recentLogEndOffsets: [5, Number.NaN] }, /recentLogEndOffsets\[1\] must be/],

@@ -24,12 +24,26 @@ export interface PartitionStatusInput {
   /** The partition's log end offset now. */
   readonly logEndOffset: number;
   /**
-   * Log end offsets seen over the last few collection cycles (see
-   * `OffsetHistory.logEndOffsetsSince`). When one of them is at or below the latest commit,
-   * the group was caught up moments ago and is not reported STOP: a slow partition that
-   * just received a record gets time to be consumed. Default: none.
+   * The group's committed offset now, as last polled. The current lag (log end now minus
+   * this) gates every rule below "no current lag". Default: the latest commit in the window.
+   * With commits read from `__consumer_offsets` the poll can be a little newer than the
+   * latest commit read, and the current lag is the one the metrics show.
+   */
+  readonly committedOffset?: number;
+  /**
+   * Log end offsets seen over the last `windowSize` collection cycles (Burrow keeps the last
+   * `intervals` broker offsets). When one of them is at or below the latest commit, the group
+   * was caught up within that lookback and is not reported STOP: a slow partition that just
+   * received a record gets time to be consumed. Default: none.
    */
   readonly recentLogEndOffsets?: readonly number[];
+  /**
+   * False while `recentLogEndOffsets` covers fewer cycles than the lookback (the agent has
+   * just started watching the partition). STOP is then not reported: every log end seen may
+   * postdate the latest commit, so a consumer that was caught up when it committed cannot be
+   * told from one that stopped. Default true.
+   */
+  readonly lookbackComplete?: boolean;
   /** Evaluation time, epoch milliseconds. */
   readonly nowMs: number;
   /**
@@ -49,7 +63,10 @@ export interface PartitionStatusResult {
   readonly rule: PartitionRuleId;
   /** One sentence for people: what was seen. */
   readonly reason: string;
-  /** Log end now minus the latest commit, at least 0; null without commits. */
+  /**
+   * Log end now minus the committed offset now (`committedOffset`, else the latest commit),
+   * at least 0; null when neither is known.
+   */
   readonly currentLag: number | null;
   /** Share of the window holding commits, 0..1. */
   readonly complete: number;
@@ -62,28 +79,40 @@ export interface PartitionStatusResult {
 /**
  * Burrow-compatible status of one group on one partition, from its commit window.
  *
- * Rules, first match wins (Burrow's order):
+ * Rules, first match wins (Burrow's order, as of Burrow 1.3.7 and master):
  * 1. `no-commits` → OK: nothing to judge.
  * 2. `window-incomplete` → OK: fewer commits than `minimumComplete` asks for.
  * 3. `no-current-lag` → OK: a partition with no lag now is never in error.
  * 4. `stopped` → STOP: the time since the latest commit exceeds the time the window spans
  *    (latest − oldest commit), i.e. the group stopped committing; unless a recent log end
- *    offset shows the group was caught up moments ago. With a single commit the span is 0,
- *    so any silence with lag counts, as in Burrow.
+ *    offset shows the group was caught up within the lookback, or the lookback is not
+ *    complete yet. With a single commit the span is 0, so any silence with lag counts, as in
+ *    Burrow.
  * 5. `rewind` → REWIND: the committed offset went backwards inside the window and the latest
  *    commit has not yet come back to the highest offset committed before the drop. Checked
  *    even when the lag was zero somewhere in the window (a rewind from a caught-up position
  *    is still a rewind); a recovered rewind falls through to the next rules.
- * 6. `lag-zero-in-window` → OK: the lag was 0 at some commit in the window.
+ * 6. `lag-zero-in-window` → OK: the lag was 0 at some commit in the window (unknown lags
+ *    do not count).
  * 7. `stalled` → STALL: the group commits but the offset does not move (at least two
  *    commits, all at the same offset) while there is lag.
  * 8. `lag-not-decreasing` → WARN: the offset moves but the lag never decreased from one
- *    commit to the next (at least two commits with a known lag): the group is falling behind.
+ *    commit to the next (at least two commits with a known lag; equal lags are "not
+ *    decreasing", as in Burrow): the group is falling behind.
  * 9. `too-few-commits` → OK: a single commit cannot show a stall or a trend.
  * 10. `lag-decreasing` → OK.
  *
- * Differences from Burrow, all for rules 7–9: Burrow lets one commit count as "stalled" and
- * "not decreasing" (a loop over zero pairs); here those need two commits to compare.
+ * Differences from Burrow (docs/concepts.md lists them with the reasons):
+ * - rules 7–8: Burrow lets one commit count as "stalled" and "not decreasing" (a loop over
+ *   zero pairs); here those need two commits to compare;
+ * - rule 5: Burrow master takes the *first* drop and calls it recovered once any later commit
+ *   reaches the offset just before it; here the *latest* drop must be climbed back above the
+ *   highest offset before it. That flags every window master flags, plus a second drop after
+ *   a recovered one. Burrow 1.2.1 checks no rewind once a zero lag is in the window and never
+ *   calls one recovered;
+ * - rule 4: Burrow truncates now to whole seconds; here milliseconds count. It waits for no
+ *   complete lookback (it drops the commits it reads before its first broker offset, the
+ *   agent keeps them).
  *
  * A latest commit stamped after `nowMs` (broker clock ahead of ours) is tolerated: it is
  * simply not stopped.
@@ -102,9 +131,11 @@ export function evaluatePartitionStatus(input: PartitionStatusInput): PartitionS
   const end = commits[commits.length - 1];
   const complete = commits.length / window.capacity;
   if (start === undefined || end === undefined) {
-    return result('OK', 'no-commits', 'no commits recorded yet', null, 0, null, null);
+    const polledLag =
+      input.committedOffset === undefined ? null : Math.max(0, logEndOffset - input.committedOffset);
+    return result('OK', 'no-commits', 'no commits recorded yet', polledLag, 0, null, null);
   }
-  const currentLag = Math.max(0, logEndOffset - end.offset);
+  const currentLag = Math.max(0, logEndOffset - (input.committedOffset ?? end.offset));
   const decide = (status: PartitionStatus, rule: PartitionRuleId, reason: string): PartitionStatusResult =>
     result(status, rule, reason, currentLag, complete, start, end);
 
@@ -119,7 +150,7 @@ export function evaluatePartitionStatus(input: PartitionStatusInput): PartitionS
 
   const silentMs = nowMs - end.timestampMs;
   const spanMs = end.timestampMs - start.timestampMs;
-  if (silentMs > spanMs) {
+  if (silentMs > spanMs && input.lookbackComplete !== false) {
     const recentlyCaughtUp = recentLogEndOffsets.some((recentEnd) => recentEnd <= end.offset);
     if (!recentlyCaughtUp) {
       return decide(
@@ -193,6 +224,7 @@ function validate(
   recentLogEndOffsets: readonly number[],
 ): void {
   assertOffset('logEndOffset', input.logEndOffset);
+  if (input.committedOffset !== undefined) assertOffset('committedOffset', input.committedOffset);
   assertTimeMs('nowMs', input.nowMs);
   const { capacity, commits } = input.window;
   if (!Number.isSafeInteger(capacity) || capacity < 1) {

@@ -288,6 +288,82 @@ describe('OffsetHistory', () => {
     });
   });
 
+  describe('logEndAtOrBefore', () => {
+    const history = historyOf([
+      [10, 1000],
+      [20, 2000],
+      [30, 3000],
+    ]);
+
+    it('gives the latest point at or before the time', () => {
+      expect(history.logEndAtOrBefore(1000)).toBe(10);
+      expect(history.logEndAtOrBefore(1999)).toBe(10);
+      expect(history.logEndAtOrBefore(2000)).toBe(20);
+      expect(history.logEndAtOrBefore(2500)).toBe(20);
+      expect(history.logEndAtOrBefore(60_000)).toBe(30);
+      expect(history.pointAtOrBefore(2500)).toEqual({ offset: 20, timeMs: 2000 });
+    });
+
+    it('is null before the first point and for an empty history', () => {
+      expect(history.logEndAtOrBefore(999)).toBeNull();
+      expect(history.logEndAtOrBefore(0)).toBeNull();
+      expect(history.pointAtOrBefore(999)).toBeNull();
+      expect(new OffsetHistory().logEndAtOrBefore(5000)).toBeNull();
+    });
+
+    it('answers the idle offset anywhere inside an idle run, and the run end after it', () => {
+      const idle = historyOf([
+        [5, 1000],
+        [7, 2000],
+        [7, 3000],
+        [7, 4000],
+        [7, 9000],
+        [12, 10_000],
+      ]);
+      // The run is kept as its first (2000) and last (9000) observation.
+      expect(pairs(idle.points())).toEqual([
+        [5, 1000],
+        [7, 2000],
+        [7, 9000],
+        [12, 10_000],
+      ]);
+      expect(idle.logEndAtOrBefore(1500)).toBe(5);
+      expect(idle.logEndAtOrBefore(2000)).toBe(7);
+      expect(idle.logEndAtOrBefore(5000)).toBe(7);
+      expect(idle.logEndAtOrBefore(9500)).toBe(7);
+      expect(idle.logEndAtOrBefore(10_000)).toBe(12);
+    });
+
+    it('stays a lower bound across a replaced point: a time before the replacement gets the point before', () => {
+      const thinned = new OffsetHistory({ minSpacingMs: 1000 });
+      thinned.observe(0, 0);
+      thinned.observe(10, 500);
+      expect(thinned.observe(15, 800)).toBe('replaced-latest');
+      expect(pairs(thinned.points())).toEqual([
+        [0, 0],
+        [15, 800],
+      ]);
+      // The end was 10 at 500 but that point is gone: 0 is still at or below the truth.
+      expect(thinned.logEndAtOrBefore(600)).toBe(0);
+      expect(thinned.logEndAtOrBefore(800)).toBe(15);
+    });
+
+    it('knows nothing before a reset: the old points described another log', () => {
+      const reset = historyOf([
+        [100, 1000],
+        [200, 2000],
+        [5, 3000],
+      ]);
+      expect(reset.logEndAtOrBefore(2500)).toBeNull();
+      expect(reset.logEndAtOrBefore(3000)).toBe(5);
+    });
+
+    it('rejects a bad time', () => {
+      expect(() => history.logEndAtOrBefore(Number.NaN)).toThrow(/timeMs must be/);
+      expect(() => history.logEndAtOrBefore(-1)).toThrow(RangeError);
+    });
+  });
+
   it('clear() empties the history', () => {
     const history = historyOf([
       [0, 0],

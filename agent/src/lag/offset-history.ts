@@ -195,6 +195,34 @@ export class OffsetHistory implements OffsetTimeline {
     return offsets;
   }
 
+  /**
+   * The latest point taken at or before `timeMs`, or null when every point is later (or the
+   * history is empty). Since each point's offset is the log end at some moment no later than
+   * its time, the answer's offset is a lower bound of the log end at `timeMs`: what the lag
+   * of a commit made at `timeMs` is measured against (see {@link logEndAtOrBefore}).
+   *
+   * Thinning keeps this a lower bound: a replaced or extended point only moves forward in
+   * time with an offset at least as large, which still holds ("the end was at least this
+   * then"); a query between two kept points gets the earlier one.
+   */
+  pointAtOrBefore(timeMs: number): OffsetPoint | null {
+    assertTimeMs('timeMs', timeMs);
+    // Newest first: commits are usually recent, so this stops after a step or two.
+    for (let index = this.count - 1; index >= 0; index -= 1) {
+      const pointMs = this.timeMsAt(index);
+      if (pointMs <= timeMs) return { offset: this.offsetAt(index), timeMs: pointMs };
+    }
+    return null;
+  }
+
+  /**
+   * The log end offset of the latest point at or before `timeMs`; null when no point is that
+   * old. A lower bound of the log end at `timeMs` (see {@link pointAtOrBefore}).
+   */
+  logEndAtOrBefore(timeMs: number): number | null {
+    return this.pointAtOrBefore(timeMs)?.offset ?? null;
+  }
+
   /** Drops every point. */
   clear(): void {
     this.start = 0;
