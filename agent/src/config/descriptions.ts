@@ -56,6 +56,8 @@ export const agentConfigDescriptions: Readonly<Record<string, string>> = {
   'collection.requestTimeoutMs':
     'kafkajs request timeout of every Kafka request; the connection timeout is the smaller of this and 5000 ms.',
   'collection.concurrency': 'Consumer groups whose committed offsets are fetched at the same time.',
+  'collection.commitSource':
+    'Where the status window’s commits come from. `offsets-topic` reads every commit and its time from `__consumer_offsets`, as Burrow does (needs READ and DESCRIBE on topic `__consumer_offsets`; no group is joined), and logs a warning while it cannot. `polling` never reads that topic: commits are the offsets fetched each cycle, timed by the cycle. `auto` reads the topic and falls back to polling for a cluster that refuses or hides it, saying so once in the log and in `streamops_collector_commit_source`.',
   evaluation: 'How lag is turned into statuses.',
   'evaluation.windowSize':
     'Commits kept per group and partition for the Burrow-style status rules (Burrow’s default is 10).',
@@ -205,6 +207,7 @@ collection:
   granularity: partition
   requestTimeoutMs: 10000
   concurrency: 8
+  commitSource: auto
 evaluation:
   windowSize: 10
   thresholds:

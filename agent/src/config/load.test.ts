@@ -41,6 +41,7 @@ describe('loadAgentConfig', () => {
       granularity: 'partition',
       requestTimeoutMs: 10_000,
       concurrency: 8,
+      commitSource: 'auto',
     });
     expect(config.server).toEqual({
       host: '0.0.0.0',

@@ -207,6 +207,7 @@ export const agentConfigSchema = z
         granularity: z.enum(['partition', 'topic']).default('partition'),
         requestTimeoutMs: z.number().int().min(100).default(10_000),
         concurrency: z.number().int().min(1).max(64).default(8),
+        commitSource: z.enum(['auto', 'offsets-topic', 'polling']).default('auto'),
       })
       .strict()
       .default({}),

@@ -228,6 +228,22 @@ export const agentLagMetrics = {
     help: 'Groups reported after allow and deny filters, of every type (share groups included).',
     component,
   },
+  collectorCommitSource: {
+    name: 'streamops_collector_commit_source',
+    type: 'gauge',
+    unit: '1',
+    labels: ['cluster', 'source'],
+    help: 'Where the status window’s commits came from in the last cycle: 1 for the source in use, 0 for the other. offsets_topic: read with their times from __consumer_offsets; polling: committed offsets fetched each cycle (collection.commitSource is polling, or the topic cannot be read).',
+    component,
+  },
+  collectorCommitLogBacklog: {
+    name: 'streamops_collector_commit_log_backlog_records',
+    type: 'gauge',
+    unit: '1',
+    labels: ['cluster'],
+    help: 'Records of __consumer_offsets written but not read yet after the last cycle (each cycle reads at most 16 MiB; the rest follows); 0 when polling.',
+    component,
+  },
 } as const satisfies Record<string, MetricDefinition>;
 
 /**

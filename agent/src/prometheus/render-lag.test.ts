@@ -150,6 +150,30 @@ describe('renderLagMetrics', () => {
     );
   });
 
+  it('renders where commits come from and the commit-log backlog, once the health says so', () => {
+    const samplesOf = (health: Partial<ReturnType<typeof snapshot>['health']>) => {
+      const base = snapshot();
+      return renderLagMetrics([{ ...base, health: { ...base.health, ...health } }], {
+        granularity: 'partition',
+        kafkaLagExporterCompatibility: false,
+      })
+        .render('prometheus')
+        .split('\n')
+        .filter((line) => line.startsWith('streamops_collector_commit_'));
+    };
+    expect(samplesOf({ commitSource: 'offsets_topic', commitLogBacklogRecords: 12 })).toEqual([
+      'streamops_collector_commit_source{cluster="local",source="offsets_topic"} 1',
+      'streamops_collector_commit_source{cluster="local",source="polling"} 0',
+      'streamops_collector_commit_log_backlog_records{cluster="local"} 12',
+    ]);
+    expect(samplesOf({ commitSource: 'polling', commitLogBacklogRecords: 0 })).toEqual([
+      'streamops_collector_commit_source{cluster="local",source="offsets_topic"} 0',
+      'streamops_collector_commit_source{cluster="local",source="polling"} 1',
+      'streamops_collector_commit_log_backlog_records{cluster="local"} 0',
+    ]);
+    expect(samplesOf({ commitSource: undefined, commitLogBacklogRecords: undefined })).toEqual([]);
+  });
+
   it('declares every family even before the first cycle', () => {
     const text = renderLagMetrics([], {
       granularity: 'partition',

@@ -57,6 +57,14 @@ export function renderLagMetrics(
     out.add(m.collectorCycles, [cluster, 'success'], health.successfulCycles);
     out.add(m.collectorCycles, [cluster, 'error'], health.failedCycles);
     out.add(m.collectorGroups, [cluster], snapshot.groups.length + snapshot.shareGroups.length);
+    if (health.commitSource !== undefined) {
+      for (const source of ['offsets_topic', 'polling'] as const) {
+        out.add(m.collectorCommitSource, [cluster, source], health.commitSource === source ? 1 : 0);
+      }
+    }
+    if (health.commitLogBacklogRecords !== undefined) {
+      out.add(m.collectorCommitLogBacklog, [cluster], health.commitLogBacklogRecords);
+    }
 
     for (const group of snapshot.groups) {
       const g = group.group;

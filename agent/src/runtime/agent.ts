@@ -1,6 +1,6 @@
 import { collectDefaultMetrics, Registry, type OpenMetricsContentType } from 'prom-client';
 import { type ClusterSource } from '../collector/cluster-source';
-import { collectCycle } from '../collector/collect-cycle';
+import { collectCycle, type CommitSourceSetting } from '../collector/collect-cycle';
 import { KafkajsClusterSource, kafkajsConfig } from '../collector/kafkajs-source';
 import { compileNameFilter } from '../collector/name-filter';
 import { type AgentConfig, type ClusterConfig, type EngineEndpointConfig } from '../config/schema';
@@ -22,6 +22,7 @@ import { InstanceStore } from '../pipelines/instance-store';
 import { type PipelineModel } from '../pipelines/model';
 import { PipelineView } from '../pipelines/pipeline-view';
 import { resolveSecret } from '../config/secrets';
+import { type CommitLogRead } from '../protocol/cluster-state';
 import { type ClusterLagSnapshot } from '../protocol/lag-snapshot';
 import { ClusterLagStore } from '../storage/cluster-lag-store';
 import { CycleLoop, systemTimers, type Timers } from './cycle-loop';
@@ -52,6 +53,42 @@ export interface AgentDependencies {
 export function collectionFailureLine(cluster: string, message: string): string {
   const prefix = `cluster ${JSON.stringify(cluster)}: `;
   return `streamops-agent: collection failed: ${message.startsWith(prefix) ? message : prefix + message}`;
+}
+
+/** How often `collection.commitSource: offsets-topic` repeats that the topic still cannot be read. */
+const COMMIT_LOG_WARNING_REPEAT_MS = 10 * 60_000;
+
+/**
+ * Logs when a cluster's commits stop or start coming from `__consumer_offsets`: once per
+ * change with `auto`; with `offsets-topic`, which asked for the topic, as a warning repeated
+ * every 10 minutes while it cannot be read.
+ */
+export function commitLogNotices(
+  cluster: string,
+  setting: CommitSourceSetting,
+  log: (line: string) => void,
+): (read: CommitLogRead | null, nowMs: number) => void {
+  let lastReason: string | null = null;
+  let lastLoggedMs = 0;
+  const name = `cluster ${JSON.stringify(cluster)}`;
+  return (read, nowMs) => {
+    if (setting === 'polling' || read === null) return;
+    if (read.available) {
+      if (lastReason !== null)
+        log(`streamops-agent: ${name}: commits are read from __consumer_offsets again`);
+      lastReason = null;
+      return;
+    }
+    const repeat = setting === 'offsets-topic' && nowMs - lastLoggedMs >= COMMIT_LOG_WARNING_REPEAT_MS;
+    if (read.reason === lastReason && !repeat) return;
+    lastReason = read.reason;
+    lastLoggedMs = nowMs;
+    log(
+      setting === 'offsets-topic'
+        ? `streamops-agent: warning: ${name}: collection.commitSource is offsets-topic but ${read.reason}`
+        : `streamops-agent: ${name}: ${read.reason}`,
+    );
+  };
 }
 
 /** A running agent. */
@@ -113,7 +150,9 @@ function clusterRuntime(
     includeTopic: compileNameFilter(cluster.topics),
     concurrency: config.collection.concurrency,
     nowMs: dependencies.nowMs,
+    commitSource: config.collection.commitSource,
   };
+  const commitLogNotice = commitLogNotices(cluster.name, config.collection.commitSource, dependencies.log);
   const timestampCache = new Map<string, number>();
   const errorSource = `cluster ${JSON.stringify(cluster.name)}`;
   // Logged when it changes, not every cycle: a broken cluster would repeat it every interval.
@@ -138,6 +177,7 @@ function clusterRuntime(
     inFlight = collectCycle(source, options, timestampCache)
       .then(
         (observation) => {
+          commitLogNotice(observation.commitLog, dependencies.nowMs());
           try {
             store.apply(observation, dependencies.nowMs() - startedAt);
           } catch (error) {
@@ -313,7 +353,14 @@ export async function startAgent(
   const resolved: Required<AgentDependencies> = {
     createSource:
       dependencies.createSource ??
-      ((cluster, timeoutMs) => new KafkajsClusterSource(kafkajsConfig(cluster, timeoutMs))),
+      ((cluster, timeoutMs) =>
+        new KafkajsClusterSource(kafkajsConfig(cluster, timeoutMs), {
+          commitLog: {
+            nowMs: dependencies.nowMs ?? Date.now,
+            // A window's worth of commits on the first read, so statuses are known from the start.
+            startBackMs: config.evaluation.windowSize * config.collection.intervalSeconds * 1000,
+          },
+        })),
     createEngineClient: dependencies.createEngineClient ?? engineClient,
     createGroupProbe:
       dependencies.createGroupProbe ??

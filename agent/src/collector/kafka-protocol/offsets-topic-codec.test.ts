@@ -261,8 +261,9 @@ describe('decodeOffsetsTopicRecord', () => {
         const version = Math.floor(next() * 5);
         const value = Buffer.from(values[version]!);
         const flipped = Buffer.from(key);
-        if (next() < 0.5) value[Math.floor(next() * value.length)] ^= 1 + Math.floor(next() * 255);
-        else flipped[Math.floor(next() * flipped.length)] ^= 1 + Math.floor(next() * 255);
+        const target = next() < 0.5 ? value : flipped;
+        const at = Math.floor(next() * target.length);
+        target.writeUInt8(target.readUInt8(at) ^ (1 + Math.floor(next() * 255)), at);
         const record = decodeOffsetsTopicRecord(flipped, value);
         count(`flipped-${record.kind}`);
         if (record.kind === 'invalid') expect(record.error).toBeInstanceOf(OffsetsTopicDecodeError);
