@@ -69,6 +69,16 @@ export interface GroupLagView {
   readonly lagSeconds: number | null;
   readonly status: GroupStatus;
   readonly statusReasons: readonly StatusReason[];
+  /**
+   * The partition with the largest current lag (Burrow's `maxlag`; ties to the lowest topic
+   * and partition); null without partitions. Absent from views made before it existed.
+   */
+  readonly maxLag?: {
+    readonly topic: string;
+    readonly partition: number;
+    readonly status: PartitionStatus;
+    readonly currentLag: number;
+  } | null;
   readonly thresholdStatus: ThresholdStatus;
   readonly thresholdReason: string;
   /** Thresholds applied to this group. */

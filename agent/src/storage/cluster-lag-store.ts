@@ -4,7 +4,7 @@ import {
   type ObservedGroup,
   type ObservedShareGroup,
 } from '../collector/collect-cycle';
-import { CommitWindow } from '../evaluator/commit-window';
+import { CommitWindow, type CommitWindowSnapshot } from '../evaluator/commit-window';
 import { evaluateGroupStatus, type EvaluatedPartition } from '../evaluator/group-status';
 import { evaluatePartitionStatus } from '../evaluator/partition-status';
 import {
@@ -23,7 +23,12 @@ import {
 import { OffsetHistory } from '../lag/offset-history';
 import { partitionLag } from '../lag/partition-lag';
 import { timeLag } from '../lag/time-lag';
-import { partitionKey, type GroupDescription, type PartitionWatermarks } from '../protocol/cluster-state';
+import {
+  partitionKey,
+  type CommitEvent,
+  type GroupDescription,
+  type PartitionWatermarks,
+} from '../protocol/cluster-state';
 import {
   type ClusterLagSnapshot,
   type CollectorHealth,
@@ -40,13 +45,14 @@ export interface LagStoreOptions {
   readonly windowSize: number;
   readonly defaultThresholds: TimeLagThresholds;
   readonly groupThresholds: readonly GroupThresholdOverride[];
-  /** Collection interval; bounds how far back "recently caught up" looks. */
+  /** Collection interval; spaces the log end history. */
   readonly intervalMs: number;
+  /**
+   * Burrow's `min-distance`: a commit less than this after the latest window entry updates
+   * that entry instead of taking a slot. Default 0: every commit takes a slot.
+   */
+  readonly minDistanceMs?: number;
 }
-
-// Log ends of the last cycles that count as "recent" for the STOP rule: a group that was
-// caught up this recently is given time to consume a record that just arrived.
-const RECENT_CYCLES = 2;
 
 // Lag observations kept per group topic for the velocity fit: a few cycles smooth out
 // the sawtooth of batch commits without hiding a trend for long.
@@ -55,6 +61,11 @@ const VELOCITY_POINTS = 6;
 interface PartitionState {
   readonly window: CommitWindow;
   lastCommittedOffset: number | null;
+  /**
+   * When the cycle that last polled this committed offset started (r_{k−1} of the polling
+   * rule): a commit first seen by the next poll was made after it. Null before the first poll.
+   */
+  lastReadMs: number | null;
   lastSeenMs: number;
   previous: { committedOffset: number | null; logEndOffset: number; timeMs: number } | null;
 }
@@ -125,21 +136,47 @@ function maxOrNull(values: readonly (number | null)[]): number | null {
   return max;
 }
 
+/** True when `event` can be recorded: a real offset (or a tombstone) at a real time. */
+function isRecordable(event: CommitEvent): boolean {
+  return (
+    Number.isFinite(event.commitTimeMs) &&
+    (event.offset === null || (Number.isSafeInteger(event.offset) && event.offset >= 0))
+  );
+}
+
 /**
  * The agent's memory of one cluster: log end histories, commit windows and lag trends,
  * plus the last evaluated snapshot and the collector's health. Every cycle's observation
  * replaces what it covers and drops what it no longer contains, so deleted groups,
  * departed members and unassigned partitions leave no stale series behind.
+ *
+ * Commit windows (the input of the Burrow rules) are fed in one of two ways per cycle:
+ * - **commit log** (`observation.commitLog.available`): one entry per commit read from
+ *   `__consumer_offsets`, at its commit time, with the lag against the latest log end sampled
+ *   at or before that time (Burrow's rule; null when no sample is that old). An offset
+ *   tombstone clears the group's window on that partition. Polls add no entries.
+ * - **polling** (no commit log, or not readable this cycle): an entry per cycle in which the
+ *   committed offset changed, and for a group with members also per cycle in which it did not
+ *   (a member that keeps the same offset is stalled), stamped with the cycle time. Its lag is
+ *   a lower bound: the commit came after the previous poll, so the log end sampled at or before
+ *   that poll is at or below the log end at the commit.
+ *
+ * In both modes the polled committed offset drives the lag metrics and the current lag that
+ * gates the rules, and a caught-up consumer is stored with lag 0 at the commits it makes.
  */
 export class ClusterLagStore {
   private readonly histories = new Map<string, OffsetHistory>();
   private readonly recentLogEnds = new Map<string, number[]>();
   private readonly partitionStates = new Map<string, PartitionState>();
+  private readonly minDistanceMs: number;
   private readonly topicLagTrends = new Map<string, LagObservation[]>();
   private health: CollectorHealth = emptyHealth;
   private current: ClusterLagSnapshot;
 
   constructor(private readonly options: LagStoreOptions) {
+    this.minDistanceMs = options.minDistanceMs ?? 0;
+    // Checked here, not first at a group's first commit, so a bad setting fails at start-up.
+    new CommitWindow({ size: options.windowSize, minDistanceMs: this.minDistanceMs });
     this.current = {
       cluster: options.cluster,
       health: emptyHealth,
@@ -153,6 +190,14 @@ export class ClusterLagStore {
   /** The last evaluated snapshot with the current health. */
   snapshot(): ClusterLagSnapshot {
     return this.current;
+  }
+
+  /**
+   * The commit window of `group` on a partition, oldest entry first; null when the store
+   * keeps none. For inspection and tests: the status rules read the same entries.
+   */
+  commitWindow(group: string, topic: string, partition: number): CommitWindowSnapshot | null {
+    return this.partitionStates.get(groupPartitionKey(group, topic, partition))?.window.snapshot() ?? null;
   }
 
   /** Records a failed cycle: lag series stay at the last good values, health says they are stale. */
@@ -170,6 +215,8 @@ export class ClusterLagStore {
   /** Applies a successful cycle's observation and evaluates every group. */
   apply(observation: ClusterObservation, durationMs: number): ClusterLagSnapshot {
     const nowMs = observation.observedAtMs;
+    // Committed offsets were read after the cycle started: the polling rule's r_k.
+    const readStartMs = Math.max(0, nowMs - Math.max(0, durationMs));
     const watermarks = new Map<string, PartitionWatermarks>();
     for (const mark of observation.watermarks) {
       const key = partitionKey(mark.topic, mark.partition);
@@ -180,23 +227,32 @@ export class ClusterLagStore {
         this.histories.set(key, history);
       }
       history.observe(mark.logEndOffset, nowMs);
-      const recent = [...(this.recentLogEnds.get(key) ?? []), mark.logEndOffset].slice(-RECENT_CYCLES);
+      // The STOP lookback: the log ends of the last windowSize cycles, as Burrow keeps the last
+      // `intervals` broker offsets.
+      const recent = [...(this.recentLogEnds.get(key) ?? []), mark.logEndOffset].slice(
+        -this.options.windowSize,
+      );
       this.recentLogEnds.set(key, recent);
     }
     for (const key of this.histories.keys()) if (!watermarks.has(key)) this.histories.delete(key);
     for (const key of this.recentLogEnds.keys()) if (!watermarks.has(key)) this.recentLogEnds.delete(key);
 
+    const commitLog = observation.commitLog;
+    const fromCommitLog = commitLog !== null && commitLog.available;
+    if (fromCommitLog) this.recordCommitEvents(commitLog.events, observation.groups, watermarks, nowMs);
+
     const seenPartitions = new Set<string>();
     const seenTopicTrends = new Set<string>();
     const groups = observation.groups.map((group) =>
-      this.evaluateGroup(
-        group,
+      this.evaluateGroup(group, {
         watermarks,
-        observation.recordTimestamps,
+        recordTimestamps: observation.recordTimestamps,
         nowMs,
+        readStartMs,
+        fromCommitLog,
         seenPartitions,
         seenTopicTrends,
-      ),
+      }),
     );
     for (const key of this.partitionStates.keys())
       if (!seenPartitions.has(key)) this.partitionStates.delete(key);
@@ -210,6 +266,8 @@ export class ClusterLagStore {
       lastError: null,
       successfulCycles: this.health.successfulCycles + 1,
       failedCycles: this.health.failedCycles,
+      commitSource: fromCommitLog ? 'offsets_topic' : 'polling',
+      commitLogBacklogRecords: fromCommitLog ? commitLog.backlogRecords : 0,
     };
     const topics = new Map<string, { partition: number; logStartOffset: number; logEndOffset: number }[]>();
     for (const mark of observation.watermarks) {
@@ -235,14 +293,66 @@ export class ClusterLagStore {
     return this.current;
   }
 
+  private partitionState(stateKey: string, nowMs: number): PartitionState {
+    let state = this.partitionStates.get(stateKey);
+    if (!state) {
+      state = {
+        window: new CommitWindow({ size: this.options.windowSize, minDistanceMs: this.minDistanceMs }),
+        lastCommittedOffset: null,
+        lastReadMs: null,
+        lastSeenMs: nowMs,
+        previous: null,
+      };
+      this.partitionStates.set(stateKey, state);
+    }
+    return state;
+  }
+
+  /**
+   * Commit-log mode: one window entry per commit of a collected group on a partition whose log
+   * end the cycle read, in log order. The lag is the one at the commit: against the latest log
+   * end sampled at or before the commit time, null when none is that old. A commit stamped
+   * before the window's latest entry merges into it (see `CommitWindow.record`).
+   */
+  private recordCommitEvents(
+    events: readonly CommitEvent[],
+    groups: readonly ObservedGroup[],
+    watermarks: ReadonlyMap<string, PartitionWatermarks>,
+    nowMs: number,
+  ): void {
+    const collected = new Set(groups.map((group) => group.description.group));
+    for (const event of events) {
+      if (!collected.has(event.group) || !isRecordable(event)) continue;
+      const key = partitionKey(event.topic, event.partition);
+      // Like Burrow, a commit on a partition whose log end is unknown is not recorded.
+      if (!watermarks.has(key)) continue;
+      const state = this.partitionState(groupPartitionKey(event.group, event.topic, event.partition), nowMs);
+      if (event.offset === null) {
+        state.window.clear();
+        continue;
+      }
+      const commitTimeMs = Math.max(0, event.commitTimeMs);
+      state.window.record({
+        offset: event.offset,
+        timestampMs: commitTimeMs,
+        logEndOffset: this.histories.get(key)?.logEndAtOrBefore(commitTimeMs) ?? null,
+      });
+    }
+  }
+
   private evaluateGroup(
     { description, commits }: ObservedGroup,
-    watermarks: ReadonlyMap<string, PartitionWatermarks>,
-    recordTimestamps: ReadonlyMap<string, number>,
-    nowMs: number,
-    seenPartitions: Set<string>,
-    seenTopicTrends: Set<string>,
+    cycle: {
+      readonly watermarks: ReadonlyMap<string, PartitionWatermarks>;
+      readonly recordTimestamps: ReadonlyMap<string, number>;
+      readonly nowMs: number;
+      readonly readStartMs: number;
+      readonly fromCommitLog: boolean;
+      readonly seenPartitions: Set<string>;
+      readonly seenTopicTrends: Set<string>;
+    },
   ): GroupLagView {
+    const { watermarks, recordTimestamps, nowMs, seenPartitions, seenTopicTrends } = cycle;
     const group = description.group;
     const hasMembers = description.members.length > 0;
     const { members, owners } = memberViews(description);
@@ -259,30 +369,35 @@ export class ClusterLagStore {
       if (!mark) continue; // the topic was deleted; nothing to measure against
       const stateKey = groupPartitionKey(group, topic, partition);
       seenPartitions.add(stateKey);
-      let state = this.partitionStates.get(stateKey);
-      if (!state) {
-        state = {
-          window: new CommitWindow({ size: this.options.windowSize }),
-          lastCommittedOffset: null,
-          lastSeenMs: nowMs,
-          previous: null,
-        };
-        this.partitionStates.set(stateKey, state);
-      }
+      const state = this.partitionState(stateKey, nowMs);
+      const history = this.histories.get(key) ?? null;
       const offsets = {
         logStartOffset: mark.logStartOffset,
         logEndOffset: mark.logEndOffset,
         committedOffset: offset,
       };
       const lag = partitionLag(offsets);
-      // Polling cannot see commit times. A group with members that polls the same offset
-      // is committing without progress (STALL); a group without members records only
-      // movements, so its silence ages into STOP.
-      if (offset !== null && (hasMembers || offset !== state.lastCommittedOffset)) {
-        state.window.record({ offset, timestampMs: nowMs, logEndOffset: mark.logEndOffset });
+      if (!cycle.fromCommitLog) {
+        // Polling cannot see commit times. A group with members that polls the same offset
+        // is committing without progress (STALL); a group without members records only
+        // movements, so its silence ages into STOP. The commit came after the previous poll,
+        // so the log end sampled at or before that poll is a lower bound of the one at the
+        // commit: a consumer that caught up after that poll is stored with lag 0.
+        // Without a sample that old (the first polls of a partition) the only lower bound is
+        // lag 0: polling cannot date the commit, and a null would leave the repeated offsets
+        // of a consumer that commits less often than the cycle looking stalled at start-up.
+        if (offset !== null && (hasMembers || offset !== state.lastCommittedOffset)) {
+          const since = state.lastReadMs;
+          const logEnd = since === null ? null : (history?.logEndAtOrBefore(since) ?? null);
+          state.window.record({ offset, timestampMs: nowMs, logEndOffset: logEnd ?? offset });
+        }
+      } else if (offset !== null && state.window.length === 0) {
+        // Committed before the commit log's read position (or its commits were not read yet):
+        // one entry from the poll, lag unknown, so that a stopped group still ages into STOP.
+        state.window.record({ offset, timestampMs: nowMs, logEndOffset: null });
       }
       state.lastCommittedOffset = offset;
-      const history = this.histories.get(key) ?? null;
+      state.lastReadMs = cycle.readStartMs;
       const recordTimestamp =
         offset === null
           ? undefined
@@ -293,10 +408,13 @@ export class ClusterLagStore {
         committedRecordTimestampMs: recordTimestamp ?? null,
         history,
       });
+      const recentLogEndOffsets = this.recentLogEnds.get(key) ?? [];
       const status = evaluatePartitionStatus({
         window: state.window.snapshot(),
         logEndOffset: mark.logEndOffset,
-        recentLogEndOffsets: this.recentLogEnds.get(key) ?? [],
+        ...(offset === null ? {} : { committedOffset: offset }),
+        recentLogEndOffsets,
+        lookbackComplete: recentLogEndOffsets.length >= this.options.windowSize,
         nowMs,
       });
       evaluated.push({ topic, partition, result: status });
@@ -403,6 +521,15 @@ export class ClusterLagStore {
                 partitions: groupStatus.partitions.map(({ topic, partition }) => ({ topic, partition })),
               },
             ],
+      maxLag:
+        groupStatus.maxLag === null
+          ? null
+          : {
+              topic: groupStatus.maxLag.topic,
+              partition: groupStatus.maxLag.partition,
+              status: groupStatus.maxLag.status,
+              currentLag: groupStatus.maxLag.currentLag,
+            },
       thresholdStatus: thresholdStatus.status,
       thresholdReason: thresholdStatus.reason,
       thresholds,
