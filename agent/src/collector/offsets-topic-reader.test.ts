@@ -409,6 +409,22 @@ describe('OffsetsTopicReader', () => {
     expect(available(await commits.read()).events).toHaveLength(1);
   });
 
+  it('asks again after 10 s when the topic does not exist yet (no group has committed)', async () => {
+    const log = new FakeLog();
+    const { cluster, calls, faults } = fakeCluster(log, 1);
+    faults.metadata = kafkaError('UNKNOWN_TOPIC_OR_PARTITION');
+    const { reader: commits, advance } = reader(cluster, { unavailableRetryMs: 60_000 });
+    expect((await commits.read()).available).toBe(false);
+    const asked = calls.length;
+    advance(9_999);
+    expect((await commits.read()).available).toBe(false);
+    expect(calls.length).toBe(asked);
+    advance(1);
+    faults.metadata = null;
+    log.commit(0, 'app', 't', 1, wallNow);
+    expect(available(await commits.read()).events).toHaveLength(1);
+  });
+
   it('reports a hidden topic (UNKNOWN_TOPIC_OR_PARTITION) and a refused Fetch (no READ) the same way', async () => {
     const hidden = fakeCluster(new FakeLog(), 1);
     // kafkajs wraps it after its retries.

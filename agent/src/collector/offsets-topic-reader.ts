@@ -25,6 +25,12 @@ const LATEST_OFFSET = -1;
 const ABORT_MARKER = 0;
 const DEFAULT_MAX_BYTES_PER_READ = 16 * 1024 * 1024;
 const DEFAULT_UNAVAILABLE_RETRY_MS = 5 * 60_000;
+/**
+ * A missing topic is asked again sooner than a refusal: on a new cluster it appears with the
+ * first commit, and until then the agent would evaluate from polled offsets (one Metadata
+ * request per try).
+ */
+const NOT_VISIBLE_RETRY_MS = 10_000;
 const MAX_BYTES_PER_FETCH = 4 * 1024 * 1024;
 const MAX_BYTES_PER_PARTITION = 1024 * 1024;
 // The size of a record batch header, and a record's own framing, for the byte count.
@@ -200,7 +206,11 @@ export class OffsetsTopicReader {
     } catch (error) {
       const reason = commitLogAccessProblem(error);
       if (reason === null) throw error;
-      this.unavailable = { reason, retryAtMs: now + this.unavailableRetryMs };
+      const notVisible = !kafkaErrorTypes(error).includes('TOPIC_AUTHORIZATION_FAILED');
+      const retryMs = notVisible
+        ? Math.min(NOT_VISIBLE_RETRY_MS, this.unavailableRetryMs)
+        : this.unavailableRetryMs;
+      this.unavailable = { reason, retryAtMs: now + retryMs };
       return { available: false, reason };
     }
   }
