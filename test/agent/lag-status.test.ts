@@ -29,6 +29,9 @@ beforeAll(async () => {
   kafka = testKafka(broker.bootstrap);
   producer = kafka.producer(exactProducer);
   await producer.connect();
+  // A first commit creates __consumer_offsets, so the agent reads commits and their times from
+  // it from its first cycle on (commit-log mode) instead of starting out polling.
+  await commitAs(kafka, uniqueTestName('status-other'), topic, [[0, 0]]);
   agent = await startTestAgent(broker.bootstrap, clock, { groups: [`^${group}$`], windowSize: 3 });
 });
 
@@ -72,12 +75,18 @@ describe('Burrow-style status driven by a real consumer', () => {
     expect(view?.status).toBe('OK');
     expect(view?.partitions[0]?.status).toBe('OK');
 
-    // WARN: the consumer moves, but producers add twice as much each time.
+    // WARN: the consumer moves, but producers add twice as much each time. The window holds
+    // the lag at commit time, measured against a log end the agent sampled before the commit
+    // (as Burrow measures against its last offset refresh): so the records are produced and
+    // seen by a cycle before the consumer commits. Two cycles, so that polling (which only
+    // knows a commit came after the previous poll) sees them too.
     for (const committed of [20, 30, 40]) {
       await produce(producer, topic, 0, 20, clock.nowMs);
+      await cycle();
+      await cycle();
       await commit(committed);
-      view = await cycle();
     }
+    view = await cycle();
     expect(view?.partitions[0]).toMatchObject({
       committedOffset: 40,
       logEndOffset: 70,
@@ -87,8 +96,11 @@ describe('Burrow-style status driven by a real consumer', () => {
     expect(view?.status).toBe('WARN');
     expect(view?.statusReasons[0]?.partitions).toEqual([{ topic, partition: 0 }]);
 
-    // STALL: the member is still there, but its offset no longer moves.
-    for (let look = 0; look < 3; look++) view = await cycle();
+    // STALL: the member is still there and commits, but its offset no longer moves.
+    for (let look = 0; look < 3; look++) {
+      await commit(40);
+      view = await cycle();
+    }
     expect(view?.partitions[0]?.status).toBe('STALL');
     expect(view?.status).toBe('ERR');
     expect(view?.statusReasons[0]?.rule).toBeDefined();

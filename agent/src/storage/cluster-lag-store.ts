@@ -239,7 +239,15 @@ export class ClusterLagStore {
 
     const commitLog = observation.commitLog;
     const fromCommitLog = commitLog !== null && commitLog.available;
-    if (fromCommitLog) this.recordCommitEvents(commitLog.events, observation.groups, watermarks, nowMs);
+    if (fromCommitLog) {
+      // Entries polled before the commit log became readable are stamped with cycle times,
+      // later than the commits the reader replays from its start position: those would all
+      // merge into the latest entry. The replayed commits rebuild the windows instead.
+      if (this.health.commitSource === 'polling') {
+        for (const state of this.partitionStates.values()) state.window.clear();
+      }
+      this.recordCommitEvents(commitLog.events, observation.groups, watermarks, nowMs);
+    }
 
     const seenPartitions = new Set<string>();
     const seenTopicTrends = new Set<string>();

@@ -369,6 +369,74 @@ describe('lag at commit time in the commit window', () => {
       expect(store.commitWindow(GROUP, TOPIC, 0)?.commits).toEqual([]);
     });
 
+    it('rebuilds the windows from the replayed commits when the commit log becomes readable', () => {
+      const commits = every(1000, 2000, 20_000).map((timeMs) => ({
+        timeMs,
+        offset: twentyPerSecond(timeMs) - 30,
+      }));
+      const polledFirst = run({
+        mode: 'polling',
+        logEnd: twentyPerSecond,
+        commits,
+        cycles: every(1000, 500, 10_000),
+        intervalMs: 1000,
+      });
+      expect(polledFirst.at(-1)?.window?.commits.at(-1)?.timestampMs).toBe(9500);
+      // The same consumer, but from 10.5 s the commit log is readable and replays every commit.
+      const store = new ClusterLagStore({
+        cluster: 'local',
+        windowSize: 10,
+        defaultThresholds: { warnSeconds: 3600, errSeconds: 7200 },
+        groupThresholds: [],
+        intervalMs: 1000,
+      });
+      const cycle = (atMs: number, commitLog: ClusterObservation['commitLog']): void => {
+        const polled = [...commits].reverse().find((commit) => commit.timeMs <= atMs);
+        store.apply(
+          {
+            observedAtMs: atMs,
+            groups: [
+              {
+                description: {
+                  group: GROUP,
+                  groupType: 'classic',
+                  state: 'Stable',
+                  kafkaState: 'Stable',
+                  protocolType: 'consumer',
+                  members: [member],
+                },
+                commits: [{ topic: TOPIC, partition: 0, offset: polled?.offset ?? null }],
+              },
+            ],
+            shareGroups: [],
+            watermarks: [
+              { topic: TOPIC, partition: 0, logStartOffset: 0, logEndOffset: twentyPerSecond(atMs) },
+            ],
+            recordTimestamps: new Map(),
+            commitLog,
+          },
+          0,
+        );
+      };
+      for (const atMs of every(1000, 500, 9500)) cycle(atMs, null);
+      const replayed = commits
+        .filter((commit) => commit.timeMs <= 10_500)
+        .map((commit) => ({
+          group: GROUP,
+          topic: TOPIC,
+          partition: 0,
+          offset: commit.offset,
+          commitTimeMs: commit.timeMs,
+        }));
+      cycle(10_500, { available: true, events: replayed, backlogRecords: 0 });
+      // Commits 2..10 s, each against the log end sampled 500 ms before it: lag 30 − 10 = 20.
+      expect(store.commitWindow(GROUP, TOPIC, 0)?.commits).toEqual(
+        replayed
+          .slice(-10)
+          .map((event) => ({ offset: event.offset, timestampMs: event.commitTimeMs, lag: 20 })),
+      );
+    });
+
     it('falls back to polling for a cycle whose commit log is unavailable, and says so in the health', () => {
       const commits = every(1000, 0, 10_000).map((timeMs) => ({ timeMs, offset: twentyPerSecond(timeMs) }));
       const store = new ClusterLagStore({
