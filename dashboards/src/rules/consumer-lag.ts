@@ -5,7 +5,7 @@
 import { defaultOptions, type StreamopsRuleOptions } from '../options';
 import { groupStatusCodes, partitionStatusCodes } from '../status-codes';
 import { byScope, onScope } from '../promql';
-import { alert, promql, record, type InputSeries, type RuleGroup } from './model';
+import { alert, promql, record, type AlertCase, type InputSeries, type RuleGroup } from './model';
 
 /** Per-group time-lag threshold in seconds: an override where one is recorded, else the default. */
 export const thresholdRecord = 'streamops:consumergroup_lag_seconds:threshold';
@@ -34,6 +34,33 @@ export function consumerLagRuleGroups(options: StreamopsRuleOptions = defaultOpt
   const billing = { ...prod, group: 'billing' };
   const billingTopic = { ...billing, topic: 'invoices' };
   const perTopic = byScope('group', 'topic');
+
+  /**
+   * A healthy consumer under steady traffic (issue 24): it commits the log end every few
+   * seconds while records keep arriving. Status OK throughout, every partition OK, the lag
+   * velocity a sawtooth around 0 (the lag grows between commits and drops at each one) and
+   * a time lag of about a second. None of the lag and status alerts may fire on it.
+   */
+  const sawtooth = Array.from({ length: 31 }, (_, index) => ['6', '6', '-12'][index % 3]).join(' ');
+  const healthySteady = (): InputSeries[] => [
+    series('streamops_consumergroup_status_code', billing, '1x30'),
+    ...[0, 1, 2].map((number) =>
+      series(
+        'streamops_consumergroup_partition_status_code',
+        { ...billingTopic, partition: String(number) },
+        '1x30',
+      ),
+    ),
+    series('streamops_consumergroup_topic_lag_velocity_messages_per_second', billingTopic, sawtooth),
+    series('streamops_consumergroup_topic_lag_seconds', billingTopic, '1 0.9 1.1 1 0.95 1.05x25'),
+    series('streamops_consumergroup_lag_seconds', billing, '1 0.9 1.1 1 0.95 1.05x25'),
+  ];
+  const healthySteadyCase: AlertCase = {
+    name: 'a healthy consumer under steady traffic does not fire',
+    series: healthySteady(),
+    evalTime: '25m',
+    expect: [],
+  };
 
   const timeLagText = (lag: string) => ({
     summary: `Consumer group billing is ${lag} behind`,
@@ -103,6 +130,7 @@ export function consumerLagRuleGroups(options: StreamopsRuleOptions = defaultOpt
               evalTime: '10m',
               expect: [],
             },
+            healthySteadyCase,
             {
               name: 'lag exactly at the threshold does not',
               series: [series('streamops_consumergroup_lag_seconds', billing, `${threshold}x15`)],
@@ -166,6 +194,7 @@ export function consumerLagRuleGroups(options: StreamopsRuleOptions = defaultOpt
               evalTime: '10m',
               expect: [],
             },
+            healthySteadyCase,
             {
               name: 'WARN, the status just below ERR, does not fire',
               series: [series('streamops_consumergroup_status_code', billing, '2x15')],
@@ -227,6 +256,7 @@ export function consumerLagRuleGroups(options: StreamopsRuleOptions = defaultOpt
                 evalTime: '10m',
                 expect: [{ labels: billingTopic, ...text }],
               },
+              healthySteadyCase,
               {
                 name: `partitions in another error status do not fire`,
                 series: [
@@ -293,6 +323,7 @@ export function consumerLagRuleGroups(options: StreamopsRuleOptions = defaultOpt
               evalTime: '20m',
               expect: [],
             },
+            healthySteadyCase,
             {
               name: 'one collection without growth (velocity exactly 0) in the window does not fire',
               series: [
