@@ -50,7 +50,7 @@ export const agentConfigDescriptions: Readonly<Record<string, string>> = {
     'Regular expressions (checked, not anchored) that exclude topics, even allowed ones.',
   collection: 'How the agent reads the clusters.',
   'collection.intervalSeconds':
-    'Time between the starts of two collection cycles of a cluster. Also the spacing of commit-window entries for groups with members, so the status window spans about `evaluation.windowSize` × this.',
+    'Time between the starts of two collection cycles of a cluster. When commits are polled (`collection.commitSource`), also the spacing of commit-window entries for groups with members, so the status window spans about `evaluation.windowSize` × this.',
   'collection.granularity':
     '`partition` exports per-partition series; `topic` leaves out every series with a `partition` label (lag, time lag, status, offsets), keeping group and topic series. The kafka-lag-exporter compatibility series are per partition either way.',
   'collection.requestTimeoutMs':
@@ -61,6 +61,8 @@ export const agentConfigDescriptions: Readonly<Record<string, string>> = {
   evaluation: 'How lag is turned into statuses.',
   'evaluation.windowSize':
     'Commits kept per group and partition for the Burrow-style status rules (Burrow’s default is 10).',
+  'evaluation.minDistanceSeconds':
+    'Commits closer than this to the newest one in the window replace it (keeping its time) instead of taking a new entry, as Burrow’s `min-distance`: a consumer committing many times a second then still spans a useful window. 0 keeps every commit.',
   'evaluation.thresholds':
     'Time-lag limits behind `streamops_consumergroup_threshold_status_code`: a group is WARN when its largest partition time lag is above `warnSeconds`, ERR above `errSeconds`.',
   'evaluation.thresholds.default':
@@ -210,6 +212,7 @@ collection:
   commitSource: auto
 evaluation:
   windowSize: 10
+  minDistanceSeconds: 0
   thresholds:
     default: { warnSeconds: 60, errSeconds: 300 }
     groups:

@@ -214,6 +214,7 @@ export const agentConfigSchema = z
     evaluation: z
       .object({
         windowSize: z.number().int().min(2).max(100).default(10),
+        minDistanceSeconds: z.number().min(0).max(3600).default(0),
         thresholds: z
           .object({
             default: thresholdSchema.default({ warnSeconds: 60, errSeconds: 300 }),

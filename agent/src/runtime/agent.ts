@@ -137,6 +137,7 @@ function clusterRuntime(
   const store = new ClusterLagStore({
     cluster: cluster.name,
     windowSize: config.evaluation.windowSize,
+    minDistanceMs: config.evaluation.minDistanceSeconds * 1000,
     defaultThresholds: config.evaluation.thresholds.default,
     groupThresholds: config.evaluation.thresholds.groups.map((override) => ({
       group: new RegExp(override.group),
