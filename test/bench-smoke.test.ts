@@ -157,6 +157,26 @@ it('runs the rotating-identity attack bench beside an unattacked agent', async (
   expectSection(section);
 });
 
+it('runs the lag-at-commit accuracy and cost bench in process', async () => {
+  const { result, section } = await runBench('commit-lag', options);
+  expect(result.commits).toBeGreaterThan(0);
+  for (const row of result.errors) {
+    expect(row.entries).toBeGreaterThan(0);
+    // The stated bounds: commit log and polling never above the true lag, never past their bound.
+    if (row.estimator === 'A' || row.estimator === 'B') {
+      expect(row.violations).toBe(0);
+      expect(row.overShare).toBe(0);
+    }
+  }
+  for (const row of result.statuses)
+    if (row.estimator === 'A' || row.estimator === 'B') expect(row.caughtUpOk).toBe(1);
+  expectMeasured(result.decode.nsPerRecord);
+  expectMeasured(result.decode.recordsPerSecond);
+  expectMeasured(result.apply.nsPerCommitEvent, { positive: false });
+  expectMeasured(result.apply.nsPerPolledEntry, { positive: false });
+  expectSection(section);
+});
+
 it('runs Burrow beside the agent, or says why it could not', async () => {
   const { result, section } = await runBench('burrow', options);
   if (result.comparison === undefined) {

@@ -1,5 +1,10 @@
 /** The registry of benches: what `npm run bench` runs, and what the smoke test checks. */
 import { renderBurrow, runBurrowBench, type BurrowResult } from './burrow';
+import {
+  renderCommitLagAccuracy,
+  runCommitLagAccuracyBench,
+  type CommitLagAccuracyResult,
+} from './commit-lag-accuracy';
 import { renderE2e, runE2eBench, type E2eResult } from './e2e';
 import { renderHostileIngest, runHostileIngestBench, type HostileIngestResult } from './hostile-ingest';
 import { renderIngest, runIngestBench, type IngestResult } from './ingest';
@@ -9,7 +14,7 @@ import { type BenchOptions } from './runtime';
 import { renderScale, runScaleBench, type ScaleResult } from './scale';
 
 /** Names accepted by `--only`, in the order a full run executes them. */
-export const benchNames = ['overhead', 'e2e', 'scale', 'ingest', 'hostile', 'burrow'] as const;
+export const benchNames = ['overhead', 'e2e', 'scale', 'ingest', 'hostile', 'commit-lag', 'burrow'] as const;
 export type BenchName = (typeof benchNames)[number];
 
 /** The structured result of each bench. */
@@ -19,6 +24,7 @@ export interface BenchResults {
   scale: ScaleResult;
   ingest: IngestResult;
   hostile: HostileIngestResult;
+  'commit-lag': CommitLagAccuracyResult;
   burrow: BurrowResult;
 }
 
@@ -53,6 +59,10 @@ export async function runBench<N extends BenchName>(
     case 'hostile': {
       const result = await runHostileIngestBench(options);
       return { result, section: renderHostileIngest(result) } as BenchOutcome<N>;
+    }
+    case 'commit-lag': {
+      const result = await runCommitLagAccuracyBench(options);
+      return { result, section: renderCommitLagAccuracy(result) } as BenchOutcome<N>;
     }
     case 'burrow': {
       const result = await runBurrowBench(options);
