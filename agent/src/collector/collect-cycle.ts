@@ -30,6 +30,12 @@ export interface ObservedShareGroup {
 /** Everything read from one cluster in one collection cycle. */
 export interface ClusterObservation {
   readonly observedAtMs: number;
+  /**
+   * When the watermarks' answers had all arrived: every log end was measured by then, so the
+   * log end at this time is at least the one read (the lower bound lag at commit relies on).
+   * Defaults to `observedAtMs`, which is later.
+   */
+  readonly watermarksAtMs?: number;
   readonly groups: readonly ObservedGroup[];
   readonly shareGroups: readonly ObservedShareGroup[];
   readonly watermarks: readonly PartitionWatermarks[];
@@ -154,6 +160,7 @@ export async function collectCycle(
   const topics = new Set<string>();
   for (const group of groups) for (const commit of group.commits) topics.add(commit.topic);
   const watermarks = await source.fetchWatermarks([...topics].sort());
+  const watermarksAtMs = options.nowMs();
   const watermarkByPartition = new Map(
     watermarks.map((mark) => [partitionKey(mark.topic, mark.partition), mark]),
   );
@@ -188,5 +195,13 @@ export async function collectCycle(
   timestampCache.clear();
   for (const [key, timestamp] of recordTimestamps) timestampCache.set(key, timestamp);
 
-  return { observedAtMs: options.nowMs(), groups, shareGroups, watermarks, recordTimestamps, commitLog };
+  return {
+    observedAtMs: options.nowMs(),
+    watermarksAtMs,
+    groups,
+    shareGroups,
+    watermarks,
+    recordTimestamps,
+    commitLog,
+  };
 }

@@ -226,7 +226,10 @@ export class ClusterLagStore {
         history = new OffsetHistory({ minSpacingMs: this.options.intervalMs / 2 });
         this.histories.set(key, history);
       }
-      history.observe(mark.logEndOffset, nowMs);
+      // Stamped when the answer arrived: never before the log end was measured (so it stays a lower
+      // bound), and without the varying rest of the cycle, which made the sample a commit is measured
+      // against alternate between cycles for a consumer committing at a fixed phase.
+      history.observe(mark.logEndOffset, Math.min(nowMs, observation.watermarksAtMs ?? nowMs));
       // The STOP lookback: the log ends of the last windowSize cycles, as Burrow keeps the last
       // `intervals` broker offsets.
       const recent = [...(this.recentLogEnds.get(key) ?? []), mark.logEndOffset].slice(
