@@ -47,6 +47,8 @@ const recordEveryMs = 50;
 /** Burrow's end-offset refresh, s: the agent's cycle, so that both STOP lookbacks span windowSize looks. */
 const offsetRefreshSeconds = 1;
 const requiredAgreement = 0.95;
+/** Records produced to a topic with traffic between two of Burrow's end-offset refreshes. */
+const recordsPerRefresh = (offsetRefreshSeconds * 1000) / recordEveryMs;
 
 // ---------------------------------------------------------------------------------------------------------
 // Documented differences: one place, named as in docs/concepts.md "Differences from Burrow".
@@ -75,6 +77,11 @@ const documentedDifferences = {
     docs: 'Unknown lag instead of a dropped commit',
     shows:
       "commits older than the agent's first look at the partition's log end carry a null lag, which the rules skip; Burrow stores them against the end offset it already has.",
+  },
+  'sampling-band': {
+    docs: 'A decrease must be larger than the sampling band',
+    shows:
+      "a lag whose drops in Burrow's own window are all within the records produced between two of its end-offset refreshes (its sampling band): Burrow 1.2.1 takes such a zig-zag as a decrease and says OK; the agent, which knows each commit's lag within [lower, upper], says WARN.",
   },
   'stopped-staying-polling': {
     docs: 'Polling mode',
@@ -228,6 +235,16 @@ interface Sample {
   neighbourhood: { burrow: readonly string[]; agent: readonly string[] };
 }
 
+/** Whether some lag, even `band` higher, is below an earlier one: the agent's rule 7 on sampled lags. */
+function certainlyDecreased(lags: readonly number[], band: number): boolean {
+  let highest = -Infinity;
+  for (const lag of lags) {
+    if (lag + band < highest) return true;
+    highest = Math.max(highest, lag);
+  }
+  return false;
+}
+
 /** Why a disagreeing sample is expected, or undefined when it agrees or nothing explains it. */
 function documentedDifference(sample: Sample): DifferenceName | undefined {
   if (sample.burrowStatus === sample.agentStatus) return undefined;
@@ -242,6 +259,16 @@ function documentedDifference(sample: Sample): DifferenceName | undefined {
     sample.agent?.partitions.some((partition) => partition.status === 'STALL') === true
   )
     return 'stopped-staying-polling';
+  const burrowLags = window.map((entry) => entry.lag);
+  if (
+    sample.agentStatus === 'WARN' &&
+    sample.burrowStatus === 'OK' &&
+    sample.agent?.partitions.some((partition) => partition.status === 'WARN') === true &&
+    burrowLags.length >= 2 &&
+    // Burrow's own lags, each sampled up to one refresh's records early, never certainly decreased.
+    !certainlyDecreased(burrowLags, recordsPerRefresh)
+  )
+    return 'sampling-band';
   if (
     sample.agentFirstLookMs !== undefined &&
     window.some((entry) => entry.timestamp < sample.agentFirstLookMs!)

@@ -11,6 +11,12 @@ export interface CommitRecord {
   readonly timestampMs: number;
   /** Lag at that moment: log end − offset, at least 0; null when the log end was not known. */
   readonly lag: number | null;
+  /**
+   * The most the lag can have been at that moment (a log end read after the commit, minus the
+   * offset), when known: `lag` is a lower bound from a log end sampled before the commit, and
+   * the truth lies between the two. Absent or null: `lag` is taken as exact.
+   */
+  readonly lagUpper?: number | null;
 }
 
 /** A commit to record: the offset, its time and the log end offset known at that time. */
@@ -21,6 +27,8 @@ export interface CommitObservation {
   readonly timestampMs: number;
   /** The partition's log end offset at that time, or null when not known yet. */
   readonly logEndOffset: number | null;
+  /** A log end offset read after the commit (an upper bound of the one at its time), when known. */
+  readonly logEndOffsetAfter?: number | null;
 }
 
 /** The window's contents at one moment: what {@link evaluatePartitionStatus} reads. */
@@ -100,6 +108,9 @@ export class CommitWindow {
     assertTimeMs('timestampMs', commit.timestampMs);
     if (commit.logEndOffset !== null) assertOffset('logEndOffset', commit.logEndOffset);
     const lag = commit.logEndOffset === null ? null : Math.max(0, commit.logEndOffset - commit.offset);
+    const after = commit.logEndOffsetAfter ?? null;
+    if (after !== null) assertOffset('logEndOffsetAfter', after);
+    const lagUpper = lag === null || after === null ? null : Math.max(lag, after - commit.offset);
     const latest = this.entries[this.entries.length - 1];
     if (latest !== undefined) {
       // minDistanceMs ≥ 0, so a commit stamped before the latest one merges too.
@@ -110,11 +121,17 @@ export class CommitWindow {
           offset: commit.offset,
           timestampMs: latest.timestampMs,
           lag,
+          ...(lagUpper === null ? {} : { lagUpper }),
         };
         return 'merged-into-latest';
       }
     }
-    this.entries.push({ offset: commit.offset, timestampMs: commit.timestampMs, lag });
+    this.entries.push({
+      offset: commit.offset,
+      timestampMs: commit.timestampMs,
+      lag,
+      ...(lagUpper === null ? {} : { lagUpper }),
+    });
     if (this.entries.length > this.capacity) this.entries = this.entries.slice(1);
     return 'added';
   }

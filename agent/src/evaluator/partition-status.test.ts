@@ -311,6 +311,34 @@ describe('evaluatePartitionStatus', () => {
       expect(evaluatePartitionStatus({ window: two, logEndOffset: 65, nowMs: MINUTE }).status).toBe('WARN');
     });
 
+    it('takes a drop inside the sampling band [lag, lagUpper] as noise, and a drop below it as a decrease', () => {
+      const banded = (lags: readonly number[], band: number): CommitWindowSnapshot => ({
+        capacity: 10,
+        commits: lags.map((lag, index) => ({
+          offset: MOVING[index] ?? 0,
+          timestampMs: index * MINUTE,
+          lag,
+          lagUpper: lag + band,
+        })),
+      });
+      // A constant true lag of 47 sampled 9–10 records early: 37 and 38 alternate.
+      const jitter = [37, 38, 37, 37, 38, 37, 38, 37, 37, 37];
+      expect(evaluateAt10(banded(jitter, 20), 1057)).toMatchObject({
+        status: 'WARN',
+        rule: 'lag-not-decreasing',
+      });
+      // Exact lags (no band) keep Burrow's rule: the same drop of 1 is a decrease.
+      expect(evaluateAt10(tenCommits(MOVING, jitter), 1057).rule).toBe('lag-decreasing');
+      // A consumer catching up by 30 a commit with a band of 20: the drop is certain.
+      const catchingUp = [300, 270, 240, 210, 180, 150, 120, 90, 60, 30];
+      expect(evaluateAt10(banded(catchingUp, 20), 1030).rule).toBe('lag-decreasing');
+      // By 10 a commit, each drop is inside the band, but over three commits it is not.
+      const slowly = [300, 290, 280, 270, 260, 250, 240, 230, 220, 210];
+      expect(evaluateAt10(banded(slowly, 20), 1210).rule).toBe('lag-decreasing');
+      const firstTwo = { window: banded(slowly.slice(0, 2), 20), logEndOffset: 1210, nowMs: 2 * MINUTE };
+      expect(evaluatePartitionStatus(firstTwo).rule).toBe('lag-not-decreasing');
+    });
+
     it('is OK after all when one entry in the window had zero lag', () => {
       const window = tenCommits(MOVING, [0, 45, 45, 45, 45, 45, 45, 45, 45, 45]);
       expect(evaluateAt10(window, 1045).rule).toBe('lag-zero-in-window');

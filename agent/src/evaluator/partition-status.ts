@@ -183,12 +183,13 @@ export function evaluatePartitionStatus(input: PartitionStatusInput): PartitionS
     );
   }
 
-  const knownLags = commits.flatMap((commit) => (commit.lag === null ? [] : [commit.lag]));
+  const known = commits.filter((commit) => commit.lag !== null);
+  const knownLags = known.map((commit) => commit.lag ?? 0);
   if (knownLags.length < 2) {
-    const known = knownLags.length === 1 ? 'one commit' : 'no commit';
-    return decide('OK', 'too-few-commits', `${known} with a known lag; a trend needs two`);
+    const counted = knownLags.length === 1 ? 'one commit' : 'no commit';
+    return decide('OK', 'too-few-commits', `${counted} with a known lag; a trend needs two`);
   }
-  if (knownLags.every((lag, index) => index === 0 || lag >= (knownLags[index - 1] ?? lag))) {
+  if (!certainlyDecreased(known)) {
     return decide(
       'WARN',
       'lag-not-decreasing',
@@ -267,4 +268,22 @@ function result(
 
 function seconds(ms: number): string {
   return `${Math.round(ms / 100) / 10} s`;
+}
+
+/**
+ * Whether the lag decreased within the window for certain: some commit's highest possible lag
+ * is below an earlier commit's lowest. With exact lags this is Burrow's "some lag is below the
+ * one before it". With sampled log ends each lag is only known within [lag, lagUpper]: a
+ * decrease inside that band is sampling noise (a log end read just before or just after a
+ * record landed), and must not hide a lag that is not going down.
+ */
+function certainlyDecreased(commits: readonly CommitRecord[]): boolean {
+  let highestLower = -Infinity;
+  for (const commit of commits) {
+    const lower = commit.lag ?? 0;
+    const upper = commit.lagUpper ?? lower;
+    if (upper < highestLower) return true;
+    highestLower = Math.max(highestLower, lower);
+  }
+  return false;
 }

@@ -347,6 +347,9 @@ export class ClusterLagStore {
         offset: event.offset,
         timestampMs: commitTimeMs,
         logEndOffset: this.histories.get(key)?.logEndAtOrBefore(commitTimeMs) ?? null,
+        // The commit log is read before the watermarks, so this cycle's log end came after the
+        // commit: the most its lag can have been.
+        logEndOffsetAfter: watermarks.get(key)?.logEndOffset ?? null,
       });
     }
   }
@@ -400,7 +403,13 @@ export class ClusterLagStore {
         if (offset !== null && (hasMembers || offset !== state.lastCommittedOffset)) {
           const since = state.lastReadMs;
           const logEnd = since === null ? null : (history?.logEndAtOrBefore(since) ?? null);
-          state.window.record({ offset, timestampMs: nowMs, logEndOffset: logEnd ?? offset });
+          // This cycle's log end was read after the offsets: the most the lag can have been.
+          state.window.record({
+            offset,
+            timestampMs: nowMs,
+            logEndOffset: logEnd ?? offset,
+            logEndOffsetAfter: mark.logEndOffset,
+          });
         }
       } else if (offset !== null && state.window.length === 0) {
         // Committed before the commit log's read position (or its commits were not read yet):
