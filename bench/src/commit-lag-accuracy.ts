@@ -22,24 +22,13 @@ import { ClusterLagStore } from '../../agent/src/storage/cluster-lag-store';
 import { num, range, type Section, type Table } from './report';
 import { collectGarbage, nowNs, rotate, type BenchOptions } from './runtime';
 import { percentile, summarize, type Summary } from './stats';
+import { seededRandom } from '../../agent/src/fixtures/seeded-random';
 
 const TOPIC = 'orders';
 const WINDOW = 10;
 const T0 = 1_750_000_000_000;
 const DURATION_MIN_MS = 50;
 const DURATION_MAX_MS = 500;
-
-/** mulberry32, as in agent/src/storage/commit-time-lag.test.ts. */
-function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A produce process: the true log end at any instant. */
 interface Profile {
@@ -61,7 +50,7 @@ function steady(rate: number): Profile {
 
 /** On/off Poisson: bursts at 200/s lasting 1 s on average, 9 s quiet on average (mean ≈ 20/s). */
 function bursty(seed: number, untilMs: number): Profile {
-  const random = seeded(seed);
+  const random = seededRandom(seed);
   const exp = (meanMs: number): number => -Math.log(1 - random()) * meanMs;
   const arrivals: number[] = [];
   let timeMs = T0;
@@ -193,7 +182,7 @@ function errorSamples(acc: Accumulator, estimator: EstimatorId, profile: Profile
 
 function simulate(scenario: Scenario, acc: Accumulator): void {
   const { profile, commitEveryMs: N, cycleEveryMs: M } = scenario;
-  const random = seeded(scenario.seed);
+  const random = seededRandom(scenario.seed);
   const commitPhase = Math.floor(random() * N);
   const cyclePhase = Math.floor(random() * M);
   const endMs = T0 + scenario.lengthMs;

@@ -10,6 +10,7 @@ import { evaluatePartitionStatus, type PartitionStatusResult } from '../evaluato
 import { type GroupStatus } from '../evaluator/status-codes';
 import { type CommitEvent, type GroupMember } from '../protocol/cluster-state';
 import { ClusterLagStore } from './cluster-lag-store';
+import { seededRandom } from '../fixtures/seeded-random';
 
 /** The window's commits as Burrow would show them: offset, time and (lower-bound) lag. */
 function withoutUpperBounds(commits: readonly CommitRecord[] | undefined): CommitRecord[] | undefined {
@@ -27,18 +28,6 @@ const member: GroupMember = {
   clientHost: '/127.0.0.1',
   assignment: [{ topic: TOPIC, partitions: [0] }],
 };
-
-/** mulberry32: a small seeded generator, so a failing schedule can be replayed. */
-function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Commit {
   readonly timeMs: number;
@@ -188,7 +177,7 @@ describe('lag at commit time in the commit window', () => {
       '%s: commits every %i ms, cycles every %i ms at seeded phases: OK at every cycle for 120 s',
       (mode, commitEveryMs, cycleEveryMs) => {
         for (const seed of [1, 2, 3]) {
-          const random = seeded(seed * 7919 + commitEveryMs + cycleEveryMs);
+          const random = seededRandom(seed * 7919 + commitEveryMs + cycleEveryMs);
           const commitPhase = Math.floor(random() * commitEveryMs);
           const cyclePhase = Math.floor(random() * cycleEveryMs);
           const commits = every(commitEveryMs, commitPhase, 120_000).map((timeMs) => ({
@@ -255,7 +244,7 @@ describe('lag at commit time in the commit window', () => {
     });
 
     it('commit log with the cycle jittered: the lags jitter within their sampling band, no decrease is certain, WARN holds', () => {
-      const random = seeded(47);
+      const random = seededRandom(47);
       const jittered = every(1000, 400, 120_000, random, 300);
       const results = run({
         mode: 'commit-log',
@@ -487,7 +476,7 @@ describe('lag at commit time in the commit window', () => {
   describe('invariant: 0 ≤ true lag at commit − stored lag ≤ rate × (commit time − sample time)', () => {
     /** A random consumer: commits at random gaps, at a random distance behind the log end, never backwards. */
     function randomScenario(seed: number, mode: Mode): { scenario: Scenario; rate: number } {
-      const random = seeded(seed);
+      const random = seededRandom(seed);
       const rate = 1 + Math.floor(random() * 200); // records per second
       const logEnd = (timeMs: number): number => Math.floor((rate * timeMs) / 1000);
       const commits: Commit[] = [];

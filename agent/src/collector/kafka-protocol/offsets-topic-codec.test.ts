@@ -5,6 +5,7 @@ import {
   OffsetsTopicDecodeError,
   type OffsetsTopicRecord,
 } from './offsets-topic-codec';
+import { seededRandom } from '../../fixtures/seeded-random';
 
 /** STRING of the non-flexible versions: int16 length, then UTF-8 (-1: null). */
 function string(value: string | null): Buffer {
@@ -203,17 +204,7 @@ describe('decodeOffsetsTopicRecord', () => {
   });
 
   describe('truncation and garbage (seeded)', () => {
-    /** mulberry32: a small seeded generator, so a failing case can be replayed. */
-    function random(seed: number): () => number {
-      let state = seed >>> 0;
-      return () => {
-        state = (state + 0x6d2b79f5) >>> 0;
-        let t = state;
-        t = Math.imul(t ^ (t >>> 15), t | 1);
-        t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-        return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-      };
-    }
+    const random = seededRandom;
 
     it('gives invalid, never a throw, for every strict prefix of every key and value version', () => {
       for (const version of [0, 1]) {
