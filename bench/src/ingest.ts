@@ -14,7 +14,8 @@
  * (every payload accepted, none rejected). One agent process per instance count; a full
  * run takes about 80 s.
  */
-import { Agent as HttpAgent, get as httpGet, request as httpRequest } from 'node:http';
+import { Agent as HttpAgent, request as httpRequest } from 'node:http';
+import { httpGetText as get } from '../../test/support/http-get';
 import { loadavg } from 'node:os';
 import { encodeOtlpJson, encodeOtlpProtobuf } from '@streamops/agent';
 import { sdkMetrics } from '@streamops/sdk';
@@ -803,21 +804,6 @@ export interface IngestResult {
   /** Points of a report by kind. */
   readonly seriesKinds: Readonly<Record<SeriesTemplate['kind'], number>>;
   readonly levels: readonly IngestLevel[];
-}
-
-/** GET with node:http on a new connection. */
-function get(url: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolveGet, reject) => {
-    const request = httpGet(url, { agent: false }, (response) => {
-      const chunks: Buffer[] = [];
-      response.on('data', (chunk: Buffer) => chunks.push(chunk));
-      response.on('end', () =>
-        resolveGet({ status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }),
-      );
-      response.on('error', reject);
-    });
-    request.on('error', reject);
-  });
 }
 
 /** Sums of every sample of each family in a Prometheus text exposition. */

@@ -4,7 +4,7 @@
  * own, so its memory and CPU are the agent's and nothing else's. Started by
  * agent-process.ts with Node's IPC channel.
  */
-import { get as httpGet } from 'node:http';
+import { httpGetText } from '../../test/support/http-get';
 import { Session } from 'node:inspector/promises';
 import { parseAgentConfig, startAgent, type RunningAgent } from '@streamops/agent';
 import { summarizeProfile } from './cpu-profile';
@@ -57,17 +57,7 @@ async function timed(action: () => Promise<void>): Promise<{ wallMs: number; cpu
  * and a long cycle would make a reused one fail.
  */
 function get(current: RunningAgent, path: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolveGet, reject) => {
-    const request = httpGet(`${current.url}${path}`, { agent: false }, (response) => {
-      const chunks: Buffer[] = [];
-      response.on('data', (chunk: Buffer) => chunks.push(chunk));
-      response.on('end', () =>
-        resolveGet({ status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }),
-      );
-      response.on('error', reject);
-    });
-    request.on('error', reject);
-  });
+  return httpGetText(`${current.url}${path}`);
 }
 
 /** One GET /metrics, as Prometheus does it: the whole body. */

@@ -9,7 +9,6 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, writeFileSync } from 'node:fs';
-import { get as httpGet } from 'node:http';
 import { createConnection } from 'node:net';
 import { join, resolve } from 'node:path';
 import { freeLoopbackPort } from './ports';
@@ -65,20 +64,7 @@ export function burrowVersion(): string {
 
 export const freePort = freeLoopbackPort;
 
-/** GET a URL on a new connection; resolves with the status and body. */
-export function httpGetText(url: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolveGet, reject) => {
-    const request = httpGet(url, { agent: false }, (response) => {
-      const chunks: Buffer[] = [];
-      response.on('data', (chunk: Buffer) => chunks.push(chunk));
-      response.on('end', () =>
-        resolveGet({ status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }),
-      );
-      response.on('error', reject);
-    });
-    request.on('error', reject);
-  });
-}
+export { httpGetText } from './http-get';
 
 const sleep = (ms: number): Promise<void> => new Promise((wake) => setTimeout(wake, ms));
 
