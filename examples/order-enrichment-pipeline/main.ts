@@ -101,6 +101,9 @@ new Lifecycle().run(async (lifecycle) => {
 model (agent, the last ${model?.windowSeconds ?? '-'} s of the load):
   D ${format(model?.arrivalRate, 1)}/s × P ${format(model?.processingYield)} × C ${format(model?.deliveryYield)} = R ${format(model?.effectiveThroughput, 1)}/s
   dead-letter ratio ${format(model?.deadLetterRatio, 3)}, bottleneck ${model?.bottleneck ?? '-'}, lost ${model?.lostTotal ?? '-'}, duplicated ${model?.duplicatedTotal ?? '-'}`);
+  if (model?.degraded !== undefined) {
+    console.log(`  degraded (${model.degraded.reason}): ${model.degraded.message}`);
+  }
 
   // Every consumed order ends in exactly one place; redeliveries after a rebalance may count twice.
   const accounted = validated + invalid;
