@@ -25,7 +25,7 @@ describe('examples/order-enrichment-pipeline', () => {
     const model = /D (\d+\.\d)\/s × P (\d\.\d\d) × C (\d\.\d\d) = R (\d+\.\d)\/s/.exec(output);
     // Say what the example printed instead: a model line with a "-" names the figure the agent lacked.
     if (model === null) throw new Error(`no complete model line in the example's output:\n${output}`);
-    const [, arrival, processingYield, deliveryYield] = model!.map(Number);
+    const [, arrival, processingYield, deliveryYield] = model.map(Number);
     expect(arrival).toBeGreaterThan(0);
     expect(processingYield).toBeGreaterThanOrEqual(0.9);
     expect(processingYield).toBeLessThanOrEqual(1);
