@@ -43,7 +43,9 @@ function storageFolderOf(pid: number): string {
 }
 
 async function produceAndCount(kafka: Kafka, topic: string, values: string[]): Promise<number> {
-  const producer = kafka.producer();
+  // Idempotent: on a busy machine a first produce can time out on a fresh broker, and a plain
+  // producer's retry then writes the records twice (seen in CI: 5 records for 3).
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
   await producer.send({ topic, messages: values.map((value) => ({ value })) });
   await producer.disconnect();
