@@ -29,6 +29,41 @@ const member: GroupMember = {
   assignment: [{ topic: TOPIC, partitions: [0] }],
 };
 
+/**
+ * One cycle's observation of GROUP on TOPIC partition 0: the polled offset (null: polled, none
+ * committed; undefined: the partition not polled at all), the log end and the commit log.
+ */
+function oneGroupObservation(options: {
+  readonly atMs: number;
+  readonly offset: number | null | undefined;
+  readonly logEnd: number;
+  readonly commitLog: ClusterObservation['commitLog'];
+  readonly members?: readonly GroupMember[];
+}): ClusterObservation {
+  const members = options.members ?? [member];
+  const state = members.length > 0 ? 'Stable' : 'Empty';
+  return {
+    observedAtMs: options.atMs,
+    groups: [
+      {
+        description: {
+          group: GROUP,
+          groupType: 'classic',
+          state,
+          kafkaState: state,
+          protocolType: 'consumer',
+          members,
+        },
+        commits: options.offset === undefined ? [] : [{ topic: TOPIC, partition: 0, offset: options.offset }],
+      },
+    ],
+    shareGroups: [],
+    watermarks: [{ topic: TOPIC, partition: 0, logStartOffset: 0, logEndOffset: options.logEnd }],
+    recordTimestamps: new Map(),
+    commitLog: options.commitLog,
+  };
+}
+
 interface Commit {
   readonly timeMs: number;
   readonly offset: number;
@@ -89,27 +124,13 @@ function run(scenario: Scenario): CycleResult[] {
     }
     const polled = next > 0 ? scenario.commits[next - 1] : undefined;
     const members = (scenario.members ?? true) ? [member] : [];
-    const state = members.length > 0 ? 'Stable' : 'Empty';
-    const observation: ClusterObservation = {
-      observedAtMs: atMs,
-      groups: [
-        {
-          description: {
-            group: GROUP,
-            groupType: 'classic',
-            state,
-            kafkaState: state,
-            protocolType: 'consumer',
-            members,
-          },
-          commits: polled === undefined ? [] : [{ topic: TOPIC, partition: 0, offset: polled.offset }],
-        },
-      ],
-      shareGroups: [],
-      watermarks: [{ topic: TOPIC, partition: 0, logStartOffset: 0, logEndOffset: scenario.logEnd(atMs) }],
-      recordTimestamps: new Map(),
+    const observation = oneGroupObservation({
+      atMs,
+      offset: polled?.offset,
+      logEnd: scenario.logEnd(atMs),
       commitLog: scenario.mode === 'commit-log' ? { available: true, events, backlogRecords: 0 } : null,
-    };
+      members,
+    });
     const snapshot = store.apply(observation, scenario.durationMs?.(index) ?? 0);
     const group = snapshot.groups[0];
     results.push({
@@ -310,30 +331,13 @@ describe('lag at commit time in the commit window', () => {
         groupThresholds: [],
         intervalMs: 1000,
       });
-      const observation = (
-        atMs: number,
-        events: CommitEvent[],
-        offset: number | null,
-      ): ClusterObservation => ({
-        observedAtMs: atMs,
-        groups: [
-          {
-            description: {
-              group: GROUP,
-              groupType: 'classic',
-              state: 'Stable',
-              kafkaState: 'Stable',
-              protocolType: 'consumer',
-              members: [member],
-            },
-            commits: [{ topic: TOPIC, partition: 0, offset }],
-          },
-        ],
-        shareGroups: [],
-        watermarks: [{ topic: TOPIC, partition: 0, logStartOffset: 0, logEndOffset: 100 }],
-        recordTimestamps: new Map(),
-        commitLog: { available: true, events, backlogRecords: 7 },
-      });
+      const observation = (atMs: number, events: CommitEvent[], offset: number | null): ClusterObservation =>
+        oneGroupObservation({
+          atMs,
+          offset,
+          logEnd: 100,
+          commitLog: { available: true, events, backlogRecords: 7 },
+        });
       const event = (offset: number | null, commitTimeMs: number, group = GROUP): CommitEvent => ({
         group,
         topic: TOPIC,
@@ -389,28 +393,12 @@ describe('lag at commit time in the commit window', () => {
       const cycle = (atMs: number, commitLog: ClusterObservation['commitLog']): void => {
         const polled = [...commits].reverse().find((commit) => commit.timeMs <= atMs);
         store.apply(
-          {
-            observedAtMs: atMs,
-            groups: [
-              {
-                description: {
-                  group: GROUP,
-                  groupType: 'classic',
-                  state: 'Stable',
-                  kafkaState: 'Stable',
-                  protocolType: 'consumer',
-                  members: [member],
-                },
-                commits: [{ topic: TOPIC, partition: 0, offset: polled?.offset ?? null }],
-              },
-            ],
-            shareGroups: [],
-            watermarks: [
-              { topic: TOPIC, partition: 0, logStartOffset: 0, logEndOffset: twentyPerSecond(atMs) },
-            ],
-            recordTimestamps: new Map(),
+          oneGroupObservation({
+            atMs,
+            offset: polled?.offset ?? null,
+            logEnd: twentyPerSecond(atMs),
             commitLog,
-          },
+          }),
           0,
         );
       };
@@ -443,26 +431,12 @@ describe('lag at commit time in the commit window', () => {
         intervalMs: 1000,
       });
       const snapshot = store.apply(
-        {
-          observedAtMs: 500,
-          groups: [
-            {
-              description: {
-                group: GROUP,
-                groupType: 'classic',
-                state: 'Stable',
-                kafkaState: 'Stable',
-                protocolType: 'consumer',
-                members: [member],
-              },
-              commits: [{ topic: TOPIC, partition: 0, offset: commits[0]!.offset }],
-            },
-          ],
-          shareGroups: [],
-          watermarks: [{ topic: TOPIC, partition: 0, logStartOffset: 0, logEndOffset: 10 }],
-          recordTimestamps: new Map(),
+        oneGroupObservation({
+          atMs: 500,
+          offset: commits[0]!.offset,
+          logEnd: 10,
           commitLog: { available: false, reason: 'TOPIC_AUTHORIZATION_FAILED on __consumer_offsets' },
-        },
+        }),
         0,
       );
       expect(snapshot.health).toMatchObject({ commitSource: 'polling', commitLogBacklogRecords: 0 });
